@@ -1,0 +1,89 @@
+"""Benchmarks: lmlab against the library a user would pick instead, in one process.
+
+Command: ``lmlab bench NAME --json``.  Each comparison prints one JSON row:
+
+    {"bench": ..., "metric": ..., "ours": x, "peer": y, "peer_name": ..., "ratio": r,
+     "higher_is_better": true}
+
+``ratio`` > 1 means lmlab is ahead.  Ours and the peer get the same inputs; repetitions are
+interleaved (ours, peer, ours, peer, ...) so a noisy neighbour slows both, and the median is
+reported.  Timing goals live here, never in tests.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+
+def row(bench: str, metric: str, ours: float, peer: float, peer_name: str,
+        higher_is_better: bool = True, **extra) -> dict:
+    """One result row; ``ratio`` > 1 always means lmlab is ahead."""
+    ratio = ours / peer if higher_is_better else peer / ours
+    return {"bench": bench, "metric": metric, "ours": round(ours, 4), "peer": round(peer, 4),
+            "peer_name": peer_name, "ratio": round(ratio, 3),
+            "higher_is_better": higher_is_better, **extra}
+
+
+def interleaved(fns: list[Callable[[], float]], repeats: int) -> list[float]:
+    """Run each function ``repeats`` times, alternating; the median of each one's results."""
+    results: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for i, fn in enumerate(fns):
+            results[i].append(fn())
+    return [statistics.median(r) for r in results]
+
+
+# ----------------------------------------------------------------------------- train
+
+
+def _train_step_rate(model, batches, step_fn) -> Callable[[], float]:
+    """A closure timing len(batches) optimizer steps; returns tokens per second."""
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model.train()
+
+    def run() -> float:
+        t0 = time.perf_counter()
+        for x in batches:
+            loss = step_fn(model, x)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        return sum(x.numel() for x in batches) / (time.perf_counter() - t0)
+
+    return run
+
+
+def bench_train(steps: int = 8, repeats: int = 5, batch_size: int = 32, seed: int = 0) -> list[dict]:
+    """Training tokens/s of lmlab's GPT vs ``transformers.GPT2LMHeadModel``, shipped shape."""
+    import transformers
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from lmlab.gpt import GPT, GPTConfig, to_hf_config
+
+    transformers.logging.set_verbosity_error()
+    torch.manual_seed(seed)
+    cfg = GPTConfig()
+    ours = GPT(cfg)
+    hf_cfg = {k: v for k, v in to_hf_config(cfg).items() if k != "lmlab"}
+    hf_cfg |= {"bos_token_id": None, "eos_token_id": None}
+    peer = GPT2LMHeadModel(GPT2Config(**hf_cfg))
+    gen = torch.Generator().manual_seed(seed)
+    batches = [torch.randint(cfg.vocab_size, (batch_size, cfg.block_size + 1), generator=gen)
+               for _ in range(steps)]
+    ours_fn = _train_step_rate(ours, batches,
+                               lambda m, x: m(x[:, :-1], targets=x[:, 1:]).loss)
+    peer_fn = _train_step_rate(peer, batches,
+                               lambda m, x: m(input_ids=x[:, :-1], labels=x[:, :-1]).loss)
+    ours_fn(), peer_fn()  # warm-up
+    a, b = interleaved([ours_fn, peer_fn], repeats)
+    return [row("train", f"training tokens/s (batch {batch_size} x {cfg.block_size}, "
+                f"{cfg.n_layer} layers, width {cfg.n_embd}, AdamW)", a, b,
+                f"transformers {transformers.__version__} GPT2LMHeadModel")]
+
+
+BENCHES: dict[str, Callable[[], list[dict]]] = {"train": bench_train}

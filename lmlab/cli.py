@@ -1,0 +1,232 @@
+"""The ``lmlab`` command: train, generate, eval, bench.
+
+Run ``lmlab --help`` or ``lmlab SUBCOMMAND --help``.  Errors are one plain line on stderr and a
+non-zero exit status; ``--json`` prints machine-readable results on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from lmlab import ASSETS_DIR
+
+SHIPPED_GPT = ASSETS_DIR / "shakespeare-gpt"
+
+
+class UsageError(ValueError):
+    """Bad input from the command line; the message is shown as is."""
+
+
+# ----------------------------------------------------------------------------- train
+
+
+def argv_of(args) -> list[str]:
+    """The command line as typed (for model cards)."""
+    return getattr(args, "argv", None) or sys.argv[1:]
+
+
+def cmd_train(args) -> int:
+    from lmlab.gpt import GPTConfig
+    from lmlab.tokenizer import load_tokenizer
+    from lmlab.train import TrainConfig, model_card, train
+
+    out = Path(args.out).resolve()
+    if out == ASSETS_DIR.resolve() or ASSETS_DIR.resolve() in out.parents:
+        raise UsageError("train into a folder outside assets/ (e.g. runs/gpt); copy "
+                         "model.safetensors, config.json and README.md to ship a model")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    model_cfg = GPTConfig(vocab_size=load_tokenizer().vocab_size, block_size=args.block_size,
+                          n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd,
+                          dropout=args.dropout)
+    cfg = TrainConfig(model=model_cfg, batch_size=args.batch_size, max_steps=args.steps,
+                      lr=args.lr, min_lr=args.lr / 10, warmup_steps=args.warmup,
+                      eval_interval=args.eval_interval, seed=args.seed)
+    t0 = time.time()
+    model = train(cfg, out, resume=args.resume, progress=not args.quiet)
+    seconds = time.time() - t0
+    state = json.loads((out / "train_state.json").read_text())
+    command = "lmlab " + " ".join(argv_of(args))
+    card = model_card(model, cfg, command, seconds, state["log"])
+    (out / "README.md").write_text(card)
+    print(card)
+    return 0
+
+
+def add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a GPT on the Shakespeare corpus")
+    p.add_argument("--out", default="runs/shakespeare-gpt", help="checkpoint folder")
+    p.add_argument("--steps", type=int, default=4000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--block-size", type=int, default=128)
+    p.add_argument("--n-layer", type=int, default=4)
+    p.add_argument("--n-head", type=int, default=4)
+    p.add_argument("--n-embd", type=int, default=192)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--eval-interval", type=int, default=250)
+    p.add_argument("--seed", type=int, default=1337)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
+    p.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+
+# ----------------------------------------------------------------------------- generate
+
+
+def load_model(path: str | Path):
+    """The GPT in ``path`` (a checkpoint folder), read-only; errors say what to do."""
+    from lmlab.gpt import GPT
+
+    return GPT.from_pretrained(path)
+
+
+def check_prompt(prompt: str, n_tokens: int, block_size: int, allow_unseen: bool) -> None:
+    """Refuse prompts the model cannot read sensibly, with the reason."""
+    from lmlab.textcheck import unseen_characters
+
+    if not prompt.strip():
+        raise UsageError("the prompt is empty; give some text, e.g. --prompt 'ROMEO.'")
+    if n_tokens > block_size:
+        raise UsageError(f"the prompt is {n_tokens} tokens but the model reads at most "
+                         f"{block_size}; shorten it")
+    unseen = unseen_characters(prompt)
+    if unseen and not allow_unseen:
+        shown = ", ".join(repr(c) for c in unseen[:5])
+        raise UsageError(f"the prompt has characters the model never saw in training ({shown});"
+                         " remove them or pass --allow-unseen")
+
+
+def cmd_generate(args) -> int:
+    from lmlab.generate import SamplingConfig, generate_stream
+    from lmlab.tokenizer import load_tokenizer
+
+    SamplingConfig(args.temperature, args.top_k, args.top_p)  # validate before loading
+    if not 0 <= args.max_new_tokens <= 10_000:
+        raise UsageError(f"--max-new-tokens must be between 0 and 10000, not "
+                         f"{args.max_new_tokens}")
+    tok = load_tokenizer()
+    model = load_model(args.model)
+    ids = tok.encode(args.prompt)
+    check_prompt(args.prompt, len(ids), model.config.block_size, args.allow_unseen)
+    steps = generate_stream(model, ids, args.max_new_tokens, args.temperature, args.top_k,
+                            args.top_p, args.seed)
+    if args.json:
+        new = [s.token_id for s in steps]
+        print(json.dumps({"prompt": args.prompt, "completion": tok.decode(new),
+                          "prompt_ids": ids, "new_ids": new}))
+        return 0
+    print(args.prompt, end="", flush=True)
+    new = []
+    for step in steps:  # print whole characters as they complete
+        before = tok.decode(new)
+        new.append(step.token_id)
+        print(tok.decode(new)[len(before):], end="", flush=True)
+    print()
+    return 0
+
+
+def add_generate(sub) -> None:
+    p = sub.add_parser("generate", help="continue a prompt with a GPT")
+    p.add_argument("--prompt", required=True, help="text to continue, e.g. 'ROMEO.'")
+    p.add_argument("--model", default=str(SHIPPED_GPT), help="checkpoint folder or hub id")
+    p.add_argument("--max-new-tokens", type=int, default=200)
+    p.add_argument("--temperature", type=float, default=0.8, help="0 = greedy")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--top-p", type=float, default=None)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--allow-unseen", action="store_true",
+                   help="accept characters that never occur in the training works")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_generate)
+
+
+# ----------------------------------------------------------------------------- eval
+
+
+def cmd_eval(args) -> int:
+    from lmlab.evaluate import perplexity
+    from lmlab.train import token_stream
+
+    model = load_model(args.model)
+    report = {"model": str(args.model), "parameters": model.num_parameters(), "gpt": {}}
+    for split in ("val", "test"):
+        ppl = perplexity(model, token_stream(split))
+        report["gpt"][split] = {"tokens": ppl.n_tokens, "loss": round(ppl.loss, 4),
+                                "perplexity": round(ppl.perplexity, 3)}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for split, r in report["gpt"].items():
+            print(f"GPT {split}: perplexity {r['perplexity']:.2f} on {r['tokens']:,} tokens")
+    return 0
+
+
+def add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="held-out figures of the shipped models, computed now")
+    p.add_argument("--model", default=str(SHIPPED_GPT), help="GPT checkpoint folder")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+
+# ----------------------------------------------------------------------------- bench
+
+
+def cmd_bench(args) -> int:
+    from lmlab.bench import BENCHES
+
+    for r in BENCHES[args.name]():
+        if args.json:
+            print(json.dumps(r), flush=True)
+        else:
+            print(f"{r['bench']}: {r['metric']}: lmlab {r['ours']:,.1f} vs {r['peer_name']} "
+                  f"{r['peer']:,.1f} -> {r['ratio']:.2f}x", flush=True)
+    return 0
+
+
+def add_bench(sub) -> None:
+    from lmlab.bench import BENCHES
+
+    p = sub.add_parser("bench", help="measure lmlab against its peer library")
+    p.add_argument("name", choices=sorted(BENCHES))
+    p.add_argument("--json", action="store_true", help="one JSON object per comparison")
+    p.set_defaults(func=cmd_bench)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lmlab", description="LM Lab: look inside real, "
+                                     "working language models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_train(sub)
+    add_generate(sub)
+    add_eval(sub)
+    add_bench(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    try:
+        return args.func(args)
+    except (UsageError, ValueError, FileNotFoundError, OSError) as exc:
+        print(f"lmlab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"lmlab {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

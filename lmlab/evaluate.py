@@ -1,0 +1,63 @@
+"""Held-out perplexity: how surprised a model is, on average, by text it never saw.
+
+Lesson: lessons/06_training.en.md.  Command: ``lmlab eval``.
+
+    perplexity = exp(mean over tokens of -log p(token | the tokens before it))
+
+A perplexity of 40 means the model was, on average, as unsure as if it picked uniformly among
+40 tokens.  A GPT sees at most ``block_size`` tokens, so long texts are scored with sliding
+windows: each window moves by ``stride`` tokens and scores only the tokens the previous window
+did not, so every token after the first window has at least ``block_size - stride`` tokens of
+context.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class Perplexity:
+    """Result of scoring a token sequence."""
+
+    n_tokens: int  # tokens predicted (all but the first)
+    loss: float  # mean negative log-likelihood, nats per token
+    perplexity: float  # exp(loss)
+
+
+@torch.no_grad()
+def token_nll(model, ids: np.ndarray | list[int], stride: int | None = None,
+              batch_size: int = 32) -> np.ndarray:
+    """-log p(ids[i] | ids[:i]) for i = 1..N-1, as a float64 array of length N - 1."""
+    ids = torch.as_tensor(np.asarray(ids, dtype=np.int64))
+    T = model.config.block_size
+    stride = stride or T // 2
+    n = len(ids)
+    if n < 2:
+        raise ValueError("need at least two tokens to score a prediction")
+    nll = torch.full((n - 1,), float("nan"), dtype=torch.float64)
+    starts = list(range(0, max(n - 1 - T, 0) + stride, stride))  # last window reaches the end
+    model.eval()
+    for i in range(0, len(starts), batch_size):
+        chunk = starts[i:i + batch_size]
+        windows = [F.pad(ids[s:s + T + 1], (0, T + 1 - len(ids[s:s + T + 1]))) for s in chunk]
+        batch = torch.stack(windows)  # (b, T + 1), zero-padded at the end of the text
+        logp = torch.log_softmax(model(batch[:, :-1]).logits.double(), dim=-1)
+        picked = -logp.gather(-1, batch[:, 1:, None])[..., 0]  # (b, T)
+        for s, row in zip(chunk, picked):
+            first = 0 if s == 0 else T - stride  # the previous window scored these
+            end = min(T, n - 1 - s)  # real targets in this window
+            nll[s + first:s + end] = row[first:end]
+    return nll.numpy()
+
+
+def perplexity(model, ids, stride: int | None = None) -> Perplexity:
+    """Perplexity of ``model`` (an ``lmlab.gpt.GPT``) on a token sequence."""
+    nll = token_nll(model, ids, stride)
+    loss = float(nll.mean())
+    return Perplexity(len(nll), loss, math.exp(loss))

@@ -1,0 +1,143 @@
+"""Generation: turn next-token probabilities into text, one token at a time.
+
+Lesson: lessons/05_generation.en.md.  Tab: Generate.  Command: ``lmlab generate``.
+
+Each step the model gives logits for the next token.  Then:
+
+1. divide by the temperature (below 1 sharpens the distribution, above 1 flattens it;
+   temperature 0 means "always take the most likely token": greedy decoding),
+2. top-k keeps only the k most likely tokens,
+3. top-p (nucleus) keeps the smallest set of tokens whose probabilities add up to p,
+4. renormalise and draw one token (with a seeded generator: same seed, same text).
+
+The KV cache keeps every layer's keys and values, so each new step feeds the model one token
+instead of the whole text (tests/test_generate.py checks both give the same tokens).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """How the next token is picked from the model's logits."""
+
+    temperature: float = 1.0  # 0 = greedy; must be >= 0
+    top_k: int | None = None  # keep the k most likely tokens (None = all)
+    top_p: float | None = None  # keep the smallest set with this much mass, in (0, 1]
+
+    def __post_init__(self) -> None:
+        if not (self.temperature >= 0 and math.isfinite(self.temperature)):
+            raise ValueError(f"temperature must be 0 (greedy) or positive, not {self.temperature}")
+        if self.top_k is not None and self.top_k < 1:
+            raise ValueError(f"top-k must be at least 1, not {self.top_k}")
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            raise ValueError(f"top-p must be in (0, 1], not {self.top_p}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One generation step, with what the UI needs to show why this token was picked."""
+
+    token_id: int  # the token chosen
+    prob: float  # its probability in the distribution it was drawn from
+    logits: torch.Tensor  # (V,) raw logits, for re-scaling by another temperature
+    probs: torch.Tensor  # (V,) the distribution drawn from (after temperature, top-k, top-p)
+    kept: torch.Tensor  # (V,) bool, tokens that survived top-k / top-p
+    entropy: float  # of the temperature-scaled distribution, in nats
+
+
+# ----------------------------------------------------------------------------- one step
+
+
+def filter_logits(logits: torch.Tensor, cfg: SamplingConfig) -> torch.Tensor:
+    """Logits after temperature, top-k and top-p; removed tokens get -inf.  (..., V) -> (..., V).
+
+    >>> filter_logits(torch.tensor([2.0, 1.0, 0.0]), SamplingConfig(top_k=2)).tolist()
+    [2.0, 1.0, -inf]
+    """
+    if cfg.temperature == 0:  # greedy: only the argmax survives
+        keep = torch.zeros_like(logits, dtype=torch.bool)
+        keep.scatter_(-1, logits.argmax(-1, keepdim=True), True)
+        return logits.masked_fill(~keep, float("-inf"))
+    logits = logits / cfg.temperature
+    if cfg.top_k is not None and cfg.top_k < logits.size(-1):
+        kth = torch.topk(logits, cfg.top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if cfg.top_p is not None and cfg.top_p < 1:
+        sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
+        cum = sorted_logits.softmax(-1).cumsum(-1)
+        drop_sorted = cum - sorted_logits.softmax(-1) >= cfg.top_p  # mass before it already >= p
+        drop = drop_sorted.scatter(-1, order, drop_sorted)
+        logits = logits.masked_fill(drop, float("-inf"))
+    return logits
+
+
+def entropy(logits: torch.Tensor) -> float:
+    """Entropy of softmax(logits) in nats: 0 when one token is certain, ln V when uniform."""
+    logp = torch.log_softmax(logits.double(), dim=-1)
+    return float(-(logp.exp() * logp).nan_to_num(0.0).sum())
+
+
+def pick(logits: torch.Tensor, cfg: SamplingConfig, gen: torch.Generator | None) -> Step:
+    """Choose the next token from (V,) logits."""
+    filtered = filter_logits(logits, cfg)
+    probs = filtered.softmax(-1)
+    if cfg.temperature == 0:
+        token = int(logits.argmax())
+    else:
+        token = int(torch.multinomial(probs, 1, generator=gen))
+    scaled = logits / cfg.temperature if cfg.temperature > 0 else logits
+    return Step(token, float(probs[token]), logits, probs, torch.isfinite(filtered),
+                entropy(scaled))
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def _as_batch(idx) -> torch.Tensor:
+    idx = torch.as_tensor(idx, dtype=torch.long)
+    idx = idx[None] if idx.dim() == 1 else idx
+    if idx.size(0) != 1:
+        raise ValueError(f"generation takes one prompt at a time, not a batch of {idx.size(0)}")
+    if idx.size(1) == 0:
+        raise ValueError("the prompt is empty: give at least one token")
+    return idx
+
+
+@torch.no_grad()
+def generate_stream(model, idx, max_new_tokens: int, temperature: float = 1.0,
+                    top_k: int | None = None, top_p: float | None = None,
+                    seed: int | None = None, use_cache: bool = True) -> Iterator[Step]:
+    """Yield one ``Step`` per new token for a single prompt ``idx`` (T,) or (1, T)."""
+    cfg = SamplingConfig(temperature, top_k, top_p)
+    if max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be >= 0, not {max_new_tokens}")
+    idx = _as_batch(idx)[:, -model.config.block_size:]
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    model.eval()
+    past, feed = None, idx
+    for _ in range(max_new_tokens):
+        out = model(feed, past_key_values=past, use_cache=use_cache)
+        step = pick(out.logits[0, -1], cfg, gen)
+        yield step
+        idx = torch.cat([idx, torch.tensor([[step.token_id]])], dim=1)
+        if use_cache and idx.size(1) <= model.config.block_size:
+            past, feed = out.past_key_values, idx[:, -1:]
+        else:  # no cache, or the context is full: slide the window and start afresh
+            past, feed = None, idx[:, -model.config.block_size:]
+
+
+def generate(model, idx, max_new_tokens: int, temperature: float = 1.0,
+             top_k: int | None = None, top_p: float | None = None,
+             seed: int | None = None, use_cache: bool = True) -> torch.Tensor:
+    """The prompt followed by ``max_new_tokens`` new tokens, as a (1, T + new) tensor."""
+    idx = _as_batch(idx)
+    new = [s.token_id for s in generate_stream(model, idx, max_new_tokens, temperature,
+                                                top_k, top_p, seed, use_cache)]
+    return torch.cat([idx, torch.tensor([new], dtype=torch.long)], dim=1)

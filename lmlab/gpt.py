@@ -1,0 +1,303 @@
+"""A GPT-2 written from scratch, readable in one file, equal to Hugging Face's GPT-2.
+
+Lesson: lessons/04_gpt.en.md.  Tabs: Generate, Attention.
+
+The model is a stack of identical blocks over token + position embeddings:
+
+    x = wte[idx] + wpe[pos]                      # (B, T, C)
+    for each block:  x = x + attn(ln_1(x))       # tokens look at earlier tokens
+                     x = x + mlp(ln_2(x))        # each token thinks on its own
+    logits = ln_f(x) @ wteᵀ                      # (B, T, vocab), tied embeddings
+
+Parameter names are GPT-2's (``wte``, ``wpe``, ``ln_1``, ``c_attn``, ``c_proj``, ``c_fc``), and
+checkpoints are saved in GPT-2's own layout, so ``transformers.GPT2LMHeadModel`` opens ours and
+``GPT.from_pretrained`` opens theirs.  tests/test_gpt.py checks that the logits agree to 1e-5.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from lmlab.attention import causal_mask, scaled_dot_product
+
+KVCache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values (B, nh, T, hs)
+
+
+@dataclass
+class GPTConfig:
+    """The shape of a GPT.  Defaults are the shipped Shakespeare model's."""
+
+    vocab_size: int = 2048  # tokens in the tokenizer
+    block_size: int = 128  # longest context, in tokens (GPT-2: n_positions)
+    n_layer: int = 4  # number of transformer blocks
+    n_head: int = 4  # attention heads per block
+    n_embd: int = 192  # width of the residual stream; n_embd % n_head == 0
+    dropout: float = 0.1  # on embeddings, attention weights and residual branches (training)
+    layer_norm_epsilon: float = 1e-5  # GPT-2's LayerNorm epsilon
+
+    def __post_init__(self) -> None:
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd={self.n_embd} is not a multiple of n_head={self.n_head}")
+
+
+@dataclass
+class GPTOutput:
+    """What a forward pass returns; the optional fields are None unless asked for."""
+
+    logits: torch.Tensor  # (B, T, vocab_size)
+    loss: torch.Tensor | None = None  # mean cross-entropy when targets are given
+    attentions: list[torch.Tensor] | None = None  # per layer (B, nh, T, T_k)
+    hidden_states: list[torch.Tensor] | None = None  # n_layer + 1 tensors (B, T, C), as HF
+    past_key_values: KVCache | None = None  # per layer (k, v) when use_cache=True
+
+
+# ----------------------------------------------------------------------------- the blocks
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention where a token sees only itself and earlier tokens."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.n_head = config.n_head
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)  # q, k, v in one matmul
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd)  # W^O, mixes the heads
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x, past=None, output_attentions=False):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)  # each (B, T, C)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        if past is not None:  # keys and values of earlier positions, from the KV cache
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        T_k = k.size(2)  # (B, nh, T_k, hs)
+        if output_attentions:  # the explicit path: the weights are kept to be looked at
+            y, weights = scaled_dot_product(q, k, v, causal_mask(T, T_k, x.device))
+            if self.training and self.attn_dropout.p > 0:
+                y = self.attn_dropout(weights) @ v
+        else:  # the fused kernel: same numbers, faster, no weights
+            p = self.attn_dropout.p if self.training else 0.0
+            mask = None if T == 1 or T == T_k else causal_mask(T, T_k, x.device)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
+                                               is_causal=mask is None and T > 1)
+            weights = None
+        y = y.transpose(1, 2).contiguous().view(B, T, C)  # concatenate the heads
+        return self.resid_dropout(self.c_proj(y)), weights, (k, v)
+
+
+class MLP(nn.Module):
+    """Position-wise feed-forward: widen 4x, GELU (GPT-2's tanh form), project back."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd)
+        self.gelu = nn.GELU(approximate="tanh")
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
+        self.mlp = MLP(config)
+
+    def forward(self, x, past=None, output_attentions=False):
+        a, weights, kv = self.attn(self.ln_1(x), past, output_attentions)
+        x = x + a
+        x = x + self.mlp(self.ln_2(x))
+        return x, weights, kv
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+class GPT(nn.Module):
+    """GPT-2: embeddings, ``n_layer`` blocks, a final LayerNorm, tied output embedding."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(config.vocab_size, config.n_embd),  # token embeddings
+            wpe=nn.Embedding(config.block_size, config.n_embd),  # learned position embeddings
+            drop=nn.Dropout(config.dropout),
+            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+            ln_f=nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon),
+        ))
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head.weight = self.transformer.wte.weight  # weight tying, as in GPT-2
+        self.apply(self._init_weights)
+        for name, p in self.named_parameters():  # GPT-2's scaled init of residual projections
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def num_parameters(self) -> int:
+        """Parameters counted once (the tied embedding is one matrix)."""
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+        past_key_values: KVCache | None = None,
+        use_cache: bool = False,
+    ) -> GPTOutput:
+        """Logits for every position of ``idx`` (B, T); loss if ``targets`` (B, T) are given.
+
+        With ``past_key_values`` from an earlier call, ``idx`` holds only the new tokens.
+        """
+        B, T = idx.shape
+        past_len = past_key_values[0][0].size(2) if past_key_values else 0
+        if past_len + T > self.config.block_size:
+            raise ValueError(f"{past_len + T} tokens exceed the context of "
+                             f"{self.config.block_size}; crop the input")
+        pos = torch.arange(past_len, past_len + T, device=idx.device)  # (T,)
+        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
+        attentions, hidden, cache = [], [], []
+        for i, block in enumerate(self.transformer.h):
+            if output_hidden_states:
+                hidden.append(x)
+            past = past_key_values[i] if past_key_values else None
+            x, weights, kv = block(x, past, output_attentions)
+            attentions.append(weights)
+            cache.append(kv)
+        x = self.transformer.ln_f(x)
+        if output_hidden_states:
+            hidden.append(x)
+        logits = self.lm_head(x)  # (B, T, vocab_size)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1),
+                                   ignore_index=-1)
+        return GPTOutput(logits, loss, attentions if output_attentions else None,
+                         hidden if output_hidden_states else None, cache if use_cache else None)
+
+    # ------------------------------------------------------------------------- checkpoints
+
+    def save_pretrained(self, out_dir: str | Path, extra_config: dict | None = None) -> None:
+        """Write ``config.json`` + ``model.safetensors`` in GPT-2's layout, each atomically."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        config = to_hf_config(self.config) | (extra_config or {})
+        tensors = to_hf_state_dict(self.state_dict())
+        atomic_write(out_dir / "model.safetensors", lambda p: save_file(tensors, p,
+                                                                        {"format": "pt"}))
+        atomic_write(out_dir / "config.json",
+                     lambda p: Path(p).write_text(json.dumps(config, indent=2) + "\n"))
+
+    @classmethod
+    def from_pretrained(cls, path_or_id: str | Path) -> "GPT":
+        """Load an lmlab checkpoint dir or any GPT-2-family HF checkpoint (safetensors only).
+
+        ``path_or_id`` is a local directory, or a hub id such as ``"gpt2"`` when online
+        (resolved by ``lmlab.hub``, which refuses pickle-only checkpoints).
+        """
+        from lmlab.hub import resolve_checkpoint
+
+        folder = resolve_checkpoint(path_or_id)
+        hf_config = json.loads((folder / "config.json").read_text())
+        model = cls(from_hf_config(hf_config))
+        state = from_hf_state_dict(load_file(str(folder / "model.safetensors")))
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        missing = [m for m in missing if m != "lm_head.weight"]  # tied to wte
+        if missing or unexpected:
+            raise ValueError(f"{folder}: checkpoint does not match GPT-2 "
+                             f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+        return model.eval()
+
+
+# ----------------------------------------------------------------------------- GPT-2 layout
+
+_CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+
+
+def to_hf_config(config: GPTConfig) -> dict:
+    """Our config as a ``GPT2Config`` dict (dropouts and epsilon included)."""
+    return {
+        "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
+        "vocab_size": config.vocab_size, "n_positions": config.block_size,
+        "n_layer": config.n_layer, "n_head": config.n_head, "n_embd": config.n_embd,
+        "embd_pdrop": config.dropout, "attn_pdrop": config.dropout,
+        "resid_pdrop": config.dropout, "layer_norm_epsilon": config.layer_norm_epsilon,
+        "activation_function": "gelu_new", "tie_word_embeddings": True,
+        "lmlab": asdict(config),
+    }
+
+
+def from_hf_config(d: dict) -> GPTConfig:
+    """A ``GPT2Config`` dict (ours or Hugging Face's) as a ``GPTConfig``."""
+    if d.get("model_type") not in ("gpt2", None):
+        raise ValueError(f"model_type {d.get('model_type')!r} is not GPT-2")
+    if d.get("activation_function", "gelu_new") not in ("gelu_new", "gelu_pytorch_tanh"):
+        raise ValueError(f"activation {d['activation_function']!r} is not GPT-2's tanh GELU")
+    if "lmlab" in d:
+        names = {f.name for f in fields(GPTConfig)}
+        return GPTConfig(**{k: v for k, v in d["lmlab"].items() if k in names})
+    return GPTConfig(
+        vocab_size=d["vocab_size"], block_size=d.get("n_positions", 1024),
+        n_layer=d["n_layer"], n_head=d["n_head"], n_embd=d["n_embd"],
+        dropout=d.get("resid_pdrop", 0.1), layer_norm_epsilon=d.get("layer_norm_epsilon", 1e-5),
+    )
+
+
+def to_hf_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Our Linear weights are (out, in); GPT-2's Conv1D stores (in, out).  The tied head goes."""
+    out = {}
+    for name, t in state.items():
+        if name == "lm_head.weight":
+            continue
+        out[name] = (t.t() if name.endswith(_CONV1D) else t).contiguous().clone()
+    return out
+
+
+def from_hf_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Inverse of ``to_hf_state_dict``; also accepts the old hub layout without "transformer."."""
+    out = {}
+    for name, t in state.items():
+        if name.endswith((".attn.bias", ".attn.masked_bias")):  # GPT-2's stored causal masks
+            continue
+        if not name.startswith(("transformer.", "lm_head.")):
+            name = "transformer." + name
+        out[name] = t.t() if name.endswith(_CONV1D) else t
+    return out
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename over ``path``: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; checkpoints are meant to be shared
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

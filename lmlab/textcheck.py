@@ -1,0 +1,28 @@
+"""Which characters of a text the shipped models never saw in training.
+
+Byte-level BPE can encode any text, so nothing is "unknown" to the tokenizer; but a model
+trained only on Shakespeare's ASCII has never seen ``你`` or ``🤖`` and will answer with noise.
+The CLI refuses such prompts unless asked not to; the app shows a warning.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lmlab.data import split_texts
+
+
+@lru_cache(maxsize=1)
+def training_characters() -> frozenset[str]:
+    """Every distinct character in the training works."""
+    return frozenset("".join(split_texts("train")))
+
+
+def unseen_characters(text: str) -> list[str]:
+    """Distinct characters of ``text`` absent from the training works, in order of appearance.
+
+    >>> unseen_characters("ROMEO. 你好")
+    ['你', '好']
+    """
+    seen = training_characters()
+    return list(dict.fromkeys(c for c in text if c not in seen))

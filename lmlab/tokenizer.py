@@ -1,0 +1,120 @@
+"""Byte-level BPE: text -> token ids -> text, with nothing lost.
+
+Lesson: lessons/01_language_models.en.md.  Tabs: every tab that shows tokens.
+
+A language model predicts the next *token*, not the next word.  Byte-level BPE starts from the
+256 possible bytes (so any text, emoji and Chinese included, can be written down) and learns
+merges of frequent neighbours from the training works: ``"t" + "h" -> "th"``, ``"th" + "e" ->
+"the"``, ...  We use Hugging Face ``tokenizers`` (fast, Rust) and GPT-2's pre-tokenizer, and
+save ``assets/tokenizer.json``, which ``transformers.PreTrainedTokenizerFast`` also reads.
+
+>>> tok = load_tokenizer()
+>>> tok.decode(tok.encode("To be, or not to be")) == "To be, or not to be"
+True
+
+Rebuild: ``python -m lmlab.tokenizer build`` (deterministic; tests/test_tokenizer.py checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tokenizers import Tokenizer as _HFTokenizer
+from tokenizers import decoders, models, pre_tokenizers, trainers
+
+from lmlab import ASSETS_DIR
+from lmlab.data import split_texts
+
+TOKENIZER_PATH = ASSETS_DIR / "tokenizer.json"
+EOT = "<|endoftext|>"  # separates works in the training stream, as in GPT-2
+VOCAB_SIZE = 2048  # 256 bytes + 1 special + 1791 merges; see lessons/01 for the measurement
+
+
+def train_bpe(texts: list[str], vocab_size: int = VOCAB_SIZE) -> _HFTokenizer:
+    """Learn a byte-level BPE of ``vocab_size`` tokens from ``texts``."""
+    tok = _HFTokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[EOT],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer=trainer)
+    return tok
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """A thin, typed wrapper around a trained ``tokenizers.Tokenizer``."""
+
+    hf: _HFTokenizer  # the Rust tokenizer
+
+    @property
+    def vocab_size(self) -> int:
+        return self.hf.get_vocab_size()
+
+    @property
+    def eot_id(self) -> int:
+        return self.hf.token_to_id(EOT)
+
+    def encode(self, text: str) -> list[int]:
+        """Text to ids, e.g. ``encode("ROMEO.")`` -> a handful of ids."""
+        return self.hf.encode(text, add_special_tokens=False).ids
+
+    def decode(self, ids: list[int]) -> str:
+        """Ids to text; ``decode(encode(x)) == x`` for every string x."""
+        return self.hf.decode(list(ids), skip_special_tokens=False)
+
+    def token_strings(self, ids: list[int]) -> list[str]:
+        """Each id decoded on its own, for labels: ``["RO", "MEO", "."]``.
+
+        A token that holds part of a multi-byte character shows as U+FFFD.
+        """
+        return [self.hf.decode([i], skip_special_tokens=False) for i in ids]
+
+    def save(self, path: Path) -> None:
+        self.hf.save(str(path))
+
+    def as_transformers(self):
+        """The same tokenizer as a ``transformers.PreTrainedTokenizerFast``."""
+        from transformers import PreTrainedTokenizerFast
+
+        return PreTrainedTokenizerFast(tokenizer_object=self.hf, eos_token=EOT, bos_token=EOT)
+
+
+@lru_cache(maxsize=4)
+def load_tokenizer(path: Path = TOKENIZER_PATH) -> Tokenizer:
+    """The shipped tokenizer (read-only, cached)."""
+    return Tokenizer(_HFTokenizer.from_file(str(path)))
+
+
+def build(path: Path = TOKENIZER_PATH, vocab_size: int = VOCAB_SIZE) -> Tokenizer:
+    """Train on the training works only and save to ``path``."""
+    tok = Tokenizer(train_bpe(split_texts("train"), vocab_size))
+    tok.save(path)
+    return tok
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m lmlab.tokenizer build [--vocab-size N]``: rebuild assets/tokenizer.json."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m lmlab.tokenizer", description=main.__doc__)
+    parser.add_argument("command", choices=["build"])
+    parser.add_argument("--vocab-size", type=int, default=VOCAB_SIZE)
+    parser.add_argument("--out", type=Path, default=TOKENIZER_PATH)
+    args = parser.parse_args(argv)
+    tok = build(args.out, args.vocab_size)
+    for split in ("train", "val"):
+        text = "".join(split_texts(split))
+        n = len(tok.encode(text))
+        print(f"{split}: {n:,} tokens, {len(text) / n:.2f} characters per token")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

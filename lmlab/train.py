@@ -1,0 +1,224 @@
+"""Training a GPT on the corpus: AdamW, warmup + cosine, clipping, held-out loss, resume.
+
+Lesson: lessons/06_training.en.md.  Command: ``lmlab train``.
+
+One step: take ``batch_size`` random windows of ``block_size + 1`` tokens from the training
+works, predict every next token, average the cross-entropy, backpropagate, clip the gradient
+norm, let AdamW move the weights by a learning rate that first rises (warmup) and then falls
+along a cosine.  Every ``eval_interval`` steps the loss on held-out works is measured and a
+checkpoint is written (safetensors, atomically: a crash mid-save leaves the previous one).
+
+Same seed, same data, same steps -> the same weights, resumed or not (tests/test_train.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from lmlab.data import split_texts
+from lmlab.evaluate import perplexity
+from lmlab.gpt import GPT, GPTConfig, atomic_write
+from lmlab.tokenizer import load_tokenizer
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run (saved beside the checkpoint)."""
+
+    model: GPTConfig = field(default_factory=GPTConfig)  # the shape of the GPT
+    batch_size: int = 32  # windows per step
+    max_steps: int = 4000  # optimizer steps in all
+    lr: float = 2e-3  # peak learning rate
+    min_lr: float = 2e-4  # learning rate at the end of the cosine
+    warmup_steps: int = 200  # linear warmup from 0 to lr
+    weight_decay: float = 0.1  # AdamW decay, on matrices only (not biases, LayerNorms)
+    grad_clip: float = 1.0  # max global gradient norm
+    eval_interval: int = 250  # steps between held-out evaluations and checkpoints
+    eval_windows: int = 64  # held-out windows per periodic evaluation
+    seed: int = 1337  # decides init, batches and dropout
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warmup to ``lr``, then cosine decay to ``min_lr`` at ``max_steps``.
+
+    >>> cfg = TrainConfig(max_steps=100, warmup_steps=10, lr=1.0, min_lr=0.0)
+    >>> [round(lr_at(s, cfg), 2) for s in (0, 9, 55, 100)]
+    [0.1, 1.0, 0.5, 0.0]
+    """
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
+    return cfg.min_lr + 0.5 * (1 + math.cos(math.pi * progress)) * (cfg.lr - cfg.min_lr)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@lru_cache(maxsize=3)
+def token_stream(split: str) -> np.ndarray:
+    """All works of a split as one read-only uint16 array, works separated by <|endoftext|>."""
+    tok = load_tokenizer()
+    ids: list[int] = []
+    for text in split_texts(split):
+        ids += tok.encode(text) + [tok.eot_id]
+    arr = np.array(ids, dtype=np.uint16)
+    arr.setflags(write=False)
+    return arr
+
+
+def get_batch(data: torch.Tensor, batch_size: int, block_size: int,
+              gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random windows: inputs (B, T) and the same windows shifted by one as targets."""
+    starts = torch.randint(len(data) - block_size - 1, (batch_size,), generator=gen)
+    x = torch.stack([data[s:s + block_size] for s in starts.tolist()])
+    y = torch.stack([data[s + 1:s + 1 + block_size] for s in starts.tolist()])
+    return x.long(), y.long()
+
+
+def make_optimizer(model: GPT, cfg: TrainConfig) -> torch.optim.AdamW:
+    """AdamW with weight decay on 2-D weights only (nanoGPT's and GPT-2's practice)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.95))
+
+
+@torch.no_grad()
+def heldout_loss(model: GPT, data: torch.Tensor, n_windows: int) -> float:
+    """Mean loss on ``n_windows`` evenly spaced, fixed held-out windows."""
+    T = model.config.block_size
+    starts = np.linspace(0, len(data) - T - 1, n_windows).astype(int)
+    x = torch.stack([data[s:s + T] for s in starts]).long()
+    y = torch.stack([data[s + 1:s + 1 + T] for s in starts]).long()
+    was_training = model.training
+    model.eval()
+    loss = model(x, targets=y).loss.item()
+    model.train(was_training)
+    return loss
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+def save_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer, step: int,
+                    gen: torch.Generator, cfg: TrainConfig, log: list[dict]) -> None:
+    """Model (GPT-2 layout), optimizer moments and RNG states, each file written atomically."""
+    tensors = {"rng/batches": gen.get_state(), "rng/torch": torch.get_rng_state()}
+    for i, (p, st) in enumerate(opt.state.items()):
+        for k, v in st.items():
+            tensors[f"opt/{i}/{k}"] = v.detach().clone().reshape(-1) if v.dim() == 0 else v
+    atomic_write(out / "optimizer.safetensors", lambda p: save_file(tensors, p))
+    model.save_pretrained(out, {"lmlab_step": step})
+    state = {"step": step, "config": asdict(cfg), "log": log}
+    atomic_write(out / "train_state.json", lambda p: Path(p).write_text(json.dumps(state)))
+
+
+def load_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer,
+                    gen: torch.Generator) -> tuple[int, list[dict]]:
+    """Restore what ``save_checkpoint`` wrote; returns (step, log)."""
+    state = json.loads((out / "train_state.json").read_text())
+    config = json.loads((out / "config.json").read_text())
+    if config.get("lmlab_step") != state["step"]:
+        raise ValueError(f"{out}: model and training state are from different steps")
+    loaded = GPT.from_pretrained(out)
+    model.load_state_dict(loaded.state_dict())
+    tensors = load_file(str(out / "optimizer.safetensors"))
+    params = [p for g in opt.param_groups for p in g["params"]]
+    for i, p in enumerate(params):
+        st = {k.split("/")[2]: v for k, v in tensors.items() if k.startswith(f"opt/{i}/")}
+        if st:
+            st["step"] = st["step"].reshape(())
+            opt.state[p] = st
+    gen.set_state(tensors["rng/batches"])
+    torch.set_rng_state(tensors["rng/torch"])
+    return state["step"], state["log"]
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def train(cfg: TrainConfig, out: Path, resume: bool = False, progress: bool = True) -> GPT:
+    """Train (or resume) a GPT into ``out``; returns the final model in eval mode."""
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    train_data = torch.from_numpy(token_stream("train").astype(np.int64))
+    val_data = torch.from_numpy(token_stream("val").astype(np.int64))
+    model = GPT(cfg.model)
+    opt = make_optimizer(model, cfg)
+    step, log = 0, []
+    out.mkdir(parents=True, exist_ok=True)
+    if resume and (out / "train_state.json").exists():
+        step, log = load_checkpoint(out, model, opt, gen)
+    model.train()
+    tokens_per_step = cfg.batch_size * cfg.model.block_size
+    bar = tqdm(total=cfg.max_steps, initial=step, disable=not progress, file=sys.stderr)
+    t0, t_last, s_last = time.time(), time.time(), step
+    while step < cfg.max_steps:
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        x, y = get_batch(train_data, cfg.batch_size, cfg.model.block_size, gen)
+        loss = model(x, targets=y).loss
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        step += 1
+        if step % 10 == 0 or step == cfg.max_steps:
+            now = time.time()
+            tps = (step - s_last) * tokens_per_step / max(now - t_last, 1e-9)
+            bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{tps:,.0f}")
+            bar.update(step - bar.n)
+            t_last, s_last = now, step
+        if step % cfg.eval_interval == 0 or step == cfg.max_steps:
+            val = heldout_loss(model, val_data, cfg.eval_windows)
+            log.append({"step": step, "train_loss": round(loss.item(), 4),
+                        "val_loss": round(val, 4), "elapsed_s": round(time.time() - t0, 1)})
+            bar.write(f"step {step}: train loss {loss.item():.3f}, held-out loss {val:.3f}")
+            save_checkpoint(out, model, opt, step, gen, cfg, log)
+    bar.close()
+    return model.eval()
+
+
+def model_card(model: GPT, cfg: TrainConfig, command: str, train_seconds: float,
+               log: list[dict]) -> str:
+    """A markdown card: the exact command, seed, size, time and held-out figures."""
+    rows = []
+    for split in ("val", "test"):
+        ppl = perplexity(model, token_stream(split))
+        rows.append(f"| {split} | {ppl.n_tokens:,} | {ppl.loss:.4f} | {ppl.perplexity:.2f} |")
+    m = cfg.model
+    return "\n".join([
+        "# Shakespeare GPT (lmlab)", "",
+        f"A GPT-2-architecture model trained from scratch on {len(split_texts('train'))} "
+        "Shakespeare works (public domain) by `lmlab train` on a 2-core CPU.", "",
+        f"- command: `{command}`",
+        f"- seed: {cfg.seed}",
+        f"- shape: {m.n_layer} layers, {m.n_head} heads, width {m.n_embd}, context "
+        f"{m.block_size}, vocabulary {m.vocab_size} (byte-level BPE, assets/tokenizer.json)",
+        f"- parameters: {model.num_parameters():,}",
+        f"- steps: {cfg.max_steps} x {cfg.batch_size} windows of {m.block_size} tokens "
+        f"({cfg.max_steps * cfg.batch_size * m.block_size:,} tokens)",
+        f"- optimizer: AdamW (lr {cfg.lr}, warmup {cfg.warmup_steps}, cosine to {cfg.min_lr}, "
+        f"weight decay {cfg.weight_decay}, clip {cfg.grad_clip}), dropout {m.dropout}",
+        f"- training time: {train_seconds / 60:.1f} minutes", "",
+        "Held-out works (never seen in training), every token scored with at least "
+        f"{m.block_size // 2} tokens of context (`lmlab eval` recomputes these):", "",
+        "| split | tokens | loss (nats) | perplexity |", "|---|---|---|---|", *rows, "",
+        "val = Hamlet, Twelfth Night, Henry V, the Sonnets; test = Macbeth, Much Ado About "
+        "Nothing, Richard II, A Lover's Complaint.", "",
+        "Held-out loss during training:", "",
+        "| step | train loss | held-out loss | minutes |", "|---|---|---|---|",
+        *[f"| {r['step']} | {r['train_loss']} | {r['val_loss']} | {r['elapsed_s'] / 60:.1f} |"
+          for r in log], "",
+    ])
