@@ -78,6 +78,19 @@ def filter_logits(logits: torch.Tensor, cfg: SamplingConfig) -> torch.Tensor:
     return logits
 
 
+def temperature_probs(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """softmax(logits / T): the distribution a temperature makes, before top-k / top-p.
+
+    >>> temperature_probs(torch.tensor([2.0, 0.0]), 1.0).round(decimals=2).tolist()
+    [0.88, 0.12]
+    >>> temperature_probs(torch.tensor([2.0, 0.0]), 0).tolist()   # greedy: all on the argmax
+    [1.0, 0.0]
+    """
+    if temperature == 0:
+        return torch.nn.functional.one_hot(logits.argmax(-1), logits.size(-1)).to(logits.dtype)
+    return torch.softmax(logits / temperature, dim=-1)
+
+
 def entropy(logits: torch.Tensor) -> float:
     """Entropy of softmax(logits) in nats: 0 when one token is certain, ln V when uniform."""
     logp = torch.log_softmax(logits.double(), dim=-1)

@@ -237,6 +237,10 @@ def count_levels(tokens, pos, order: int, V: int, discount: float | None = None,
 class NGramLM:
     """An n-gram language model over integer token ids (orders 1 to 5).
 
+    ``fit`` once, then ask about one token (``prob``, ``logprob``), one context
+    (``next_token_distribution``, ``top_k``, ``explain``, ``sample``) or whole texts, scored
+    all at once (``token_logprobs``, ``perplexity``).
+
     >>> lm = NGramLM(order=3, smoothing="kneser_ney").fit([[1, 2, 3, 1, 2, 4]])
     >>> round(float(lm.next_token_distribution([1, 2]).sum()), 12)
     1.0
@@ -253,7 +257,7 @@ class NGramLM:
         tokens, pos = _flatten(sequences)
         if len(tokens) == 0:
             raise ValueError("fit needs at least one token")
-        V = self.config.vocab_size or int(tokens.max()) + 1
+        V = int(self.config.vocab_size or tokens.max() + 1)
         if V ** self.config.order > np.iinfo(np.int64).max:
             raise ValueError(f"vocab_size {V} ** order {self.config.order} does not fit an "
                              "int64 n-gram key; use a lower order")
@@ -285,6 +289,8 @@ class NGramLM:
         avail = np.broadcast_to(avail, words.shape)
         p = np.full(words.shape, 1.0 / V)  # order 0: uniform
         for n, lv in enumerate(self.levels, start=1):  # Lidstone: only the full context counts
+            if len(lv.keys) == 0:  # no sequence was n long: every count 0, p stays as it is
+                continue
             rows = np.flatnonzero(avail == n - 1 if lidstone else avail >= n - 1)
             h = np.broadcast_to(ctx[n - 1], words.shape)[rows]
             j, has_h = _find(lv.ctx_keys, h)

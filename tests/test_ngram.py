@@ -251,6 +251,14 @@ def test_empty_and_unseen_contexts_work(data):
     assert lap.explain([V - 1, V - 1]).backoff_mass == 1.0
 
 
+@pytest.mark.parametrize("smoothing", SMOOTHINGS)
+def test_orders_longer_than_every_training_sequence_work(smoothing):
+    lm = NGramLM(5, smoothing, vocab_size=4).fit([[1, 2, 3], [0]])  # no 4- or 5-grams
+    assert abs(lm.next_token_distribution([1, 2, 3, 1]).sum() - 1) < 1e-12
+    assert 0 < lm.perplexity([[1, 2, 3, 1, 2, 3]]) < math.inf or smoothing == "mle"
+    assert lm.explain([1, 2, 3, 1]).order == (5 if smoothing in ("laplace", "lidstone") else 2)
+
+
 @pytest.mark.parametrize("order", [0, 6, -1, 2.5])
 def test_order_outside_one_to_five_raises_value_error(order):
     with pytest.raises(ValueError, match="order must be an integer from 1 to 5"):

@@ -1,0 +1,31 @@
+"""LM Lab: the app.  Assembles one tab per ``lmlab.ui`` module; no model math here.
+
+Run: ``python app.py`` then open http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT
+change the address).
+"""
+
+import gradio as gr
+
+from lmlab.ui import generate
+
+HEADER = """# LM Lab
+Look inside real, working language models. Every number on screen is computed by the `lmlab`
+package (open it: each tab names its module). Default model: a GPT-2-shaped **Shakespeare GPT**
+(2.2M parameters) trained from scratch on a CPU, shipped in `assets/shakespeare-gpt`.
+Everything runs offline."""
+
+TABS = [("Generate", generate)]  # in teaching order
+
+
+def build_app() -> gr.Blocks:
+    with gr.Blocks(title="LM Lab") as demo:
+        gr.Markdown(HEADER)
+        for title, module in TABS:
+            with gr.Tab(title):
+                module.build()
+    demo.queue(default_concurrency_limit=2, max_size=64)
+    return demo
+
+
+if __name__ == "__main__":
+    build_app().launch()

@@ -1,0 +1,70 @@
+"""What every tab shares: read-only cached models, input checks, plot styling, safe HTML.
+
+Models are loaded once per process and never modified (``eval()`` mode, no training), so one
+copy serves every user; anything that belongs to one user lives in ``gr.State``.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from functools import lru_cache
+
+import gradio as gr
+
+from lmlab import ASSETS_DIR
+
+SHIPPED_GPT = ASSETS_DIR / "shakespeare-gpt"
+MAX_CHARS = 2000  # longest text any tab accepts
+
+
+@lru_cache(maxsize=4)
+def gpt(name: str = "shakespeare"):
+    """A GPT by picker name, loaded once and shared read-only."""
+    from lmlab.gpt import GPT
+
+    if name != "shakespeare":
+        raise gr.Error(f"Unknown model {name!r}.")
+    model = GPT.from_pretrained(SHIPPED_GPT)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def tokenizer():
+    from lmlab.tokenizer import load_tokenizer
+
+    return load_tokenizer()
+
+
+def clean_input(text: str | None, what: str = "text", max_chars: int = MAX_CHARS) -> str:
+    """The text without NUL/control characters (newlines and tabs kept); errors if empty or long.
+
+    Zero-width and right-to-left characters are kept: they are text, and escaping makes them safe.
+    """
+    text = text or ""
+    if len(text) > max_chars:
+        raise gr.Error(f"The {what} is {len(text):,} characters; the limit is {max_chars:,}. "
+                       "Please shorten it.")
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    if not text.strip():
+        raise gr.Error(f"The {what} is empty. Please type some text.")
+    return text
+
+
+def escape(text: str) -> str:
+    """HTML-escape text for display (``<script>`` shows as text, never runs)."""
+    return html.escape(text, quote=True)
+
+
+def token_label(s: str) -> str:
+    """A visible label for a token: spaces as ·, newlines as ⏎."""
+    return s.replace(" ", "·").replace("\n", "⏎").replace("\t", "⇥") or "∅"
+
+
+def style(fig, height: int = 320):
+    """Common plotly layout: transparent background (dark and light themes), tight margins."""
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10),
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                      template="plotly", font_color="#808080")
+    return fig

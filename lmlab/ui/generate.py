@@ -1,0 +1,162 @@
+"""Generate tab: tokens stream out one at a time, each with the candidates it beat.
+
+Lesson: lessons/05_generation.en.md.  Code: ``lmlab.generate``.  Run alone:
+``python -m lmlab.ui.generate``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from lmlab.generate import SamplingConfig, generate_stream, temperature_probs
+from lmlab.ui import common
+
+MAX_NEW_TOKENS = 400  # cap per request, stated on screen
+TOP_SHOWN = 12  # candidates drawn per step
+MODELS = {"Shakespeare GPT (shipped, 2.2M parameters)": "shakespeare"}
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def candidates_figure(step: dict, temperature: float | None = None):
+    """Bars of the top candidates at one step: chosen in orange, cut by top-k/top-p in grey.
+
+    With ``temperature``, the bars are the same logits re-scaled by that temperature.
+    """
+    logits = torch.from_numpy(step["logits"])
+    t = step["temperature"] if temperature is None else temperature
+    probs = temperature_probs(logits, t).numpy()
+    order = np.argsort(-logits.numpy(), kind="stable")[:TOP_SHOWN]
+    labels = [common.token_label(step["strings"][i]) for i in range(len(order))]
+    colors = ["#f28e2b" if i == step["token_id"] else "#4e79a7" if step["kept"][j] else "#bab0ac"
+              for j, i in enumerate(order)]
+    fig = go.Figure(go.Bar(x=probs[order], y=labels, orientation="h", marker_color=colors,
+                           hovertemplate="%{y}: p = %{x:.4f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(title="probability", range=[0, 1])
+    title = f"step {step['index'] + 1}: candidates at temperature {t:g}"
+    return common.style(fig.update_layout(title=title), height=360)
+
+
+def entropy_figure(steps: list[dict]):
+    """Entropy of the next-token distribution at each step (nats)."""
+    fig = go.Figure(go.Scatter(y=[s["entropy"] for s in steps], mode="lines+markers",
+                               text=[common.token_label(s["token"]) for s in steps],
+                               hovertemplate="step %{x}: %{y:.2f} nats, chose %{text}"
+                                             "<extra></extra>"))
+    fig.update_xaxes(title="step")
+    fig.update_yaxes(title="entropy (nats)", rangemode="tozero")
+    return common.style(fig.update_layout(title="How unsure the model was"), height=260)
+
+
+def text_html(prompt: str, steps: list[dict]) -> str:
+    """The prompt, then each new token shaded by its probability (all text escaped)."""
+    spans = [f'<span style="opacity:0.65">{common.escape(prompt)}</span>']
+    for s in steps:
+        alpha = 0.15 + 0.6 * (1 - s["prob"])  # unlikely picks stand out
+        spans.append(f'<span title="p={s["prob"]:.3f}" style="background:rgba(242,142,43,'
+                     f'{alpha:.2f});border-radius:3px">{common.escape(s["token"])}</span>')
+    return ('<div style="white-space:pre-wrap;font-family:monospace;line-height:1.6">'
+            + "".join(spans) + "</div>")
+
+
+# ----------------------------------------------------------------------------- handlers
+
+
+def _settings(temperature, top_k, top_p, max_new, seed) -> tuple:
+    """Validate the controls; returns (SamplingConfig, max_new, seed)."""
+    try:
+        cfg = SamplingConfig(float(temperature), int(top_k) or None if top_k else None,
+                             float(top_p) if top_p is not None and top_p < 1 else None)
+    except (TypeError, ValueError) as exc:
+        raise gr.Error(str(exc).capitalize() + ".") from None
+    if max_new is None or not 1 <= int(max_new) <= MAX_NEW_TOKENS:
+        raise gr.Error(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS}.")
+    seed = None if seed is None or seed == "" else int(seed)
+    if seed is not None and not 0 <= seed < 2**63:
+        raise gr.Error("The seed must be a whole number from 0 up.")
+    return cfg, int(max_new), seed
+
+
+def run(prompt, model_name, temperature, top_k, top_p, max_new, seed):
+    """Stream tokens: yields (text HTML, candidates plot, entropy plot, stats, steps state)."""
+    prompt = common.clean_input(prompt, "prompt")
+    cfg, max_new, seed = _settings(temperature, top_k, top_p, max_new, seed)
+    model, tok = common.gpt(MODELS.get(model_name, "shakespeare")), common.tokenizer()
+    ids = tok.encode(prompt)
+    notes = []
+    if len(ids) > model.config.block_size:
+        ids = ids[-model.config.block_size:]
+        notes.append(f"The prompt was cut to its last {model.config.block_size} tokens "
+                     "(the model's context).")
+    steps, t0 = [], time.perf_counter()
+    stream = generate_stream(model, ids, max_new, cfg.temperature, cfg.top_k, cfg.top_p, seed)
+    for i, step in enumerate(stream):
+        top = torch.argsort(step.logits, descending=True, stable=True)[:TOP_SHOWN]
+        steps.append({"index": i, "token_id": step.token_id, "prob": step.prob,
+                      "token": tok.decode([step.token_id]), "entropy": step.entropy,
+                      "temperature": cfg.temperature, "logits": step.logits.numpy().copy(),
+                      "kept": step.kept[top].tolist(), "strings": tok.token_strings(top.tolist())})
+        if i % 4 == 0 or i == max_new - 1:
+            rate = (i + 1) / (time.perf_counter() - t0)
+            stats = f"{i + 1} tokens, {rate:.1f} tokens/s. " + " ".join(notes)
+            yield (text_html(prompt, steps), candidates_figure(steps[-1]), entropy_figure(steps),
+                   stats, steps, gr.update(maximum=max(len(steps), 2), value=len(steps)))
+
+
+def inspect(steps, index, temperature):
+    """Re-draw one step's candidates, re-scaled by the temperature slider's current value."""
+    if not steps:
+        return None
+    step = steps[min(max(int(index or 1), 1), len(steps)) - 1]
+    return candidates_figure(step, float(temperature))
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def build() -> None:
+    """Lay out the Generate tab inside the current Blocks context."""
+    gr.Markdown("Type a prompt; the model writes one token at a time. Each bar chart shows the "
+                "candidates for one step: **orange** is the token chosen, **blue** the ones it "
+                "could have chosen, **grey** the ones top-k / top-p cut off. "
+                f"At most {MAX_NEW_TOKENS} new tokens per request.")
+    steps = gr.State([])
+    with gr.Row():
+        with gr.Column(scale=2):
+            prompt = gr.Textbox("ROMEO.\n", label="Prompt", lines=3, max_length=common.MAX_CHARS)
+            model = gr.Dropdown(list(MODELS), value=next(iter(MODELS)), label="Model")
+            with gr.Row():
+                go_btn = gr.Button("Generate", variant="primary")
+                stop_btn = gr.Button("Stop")
+        with gr.Column(scale=1):
+            temperature = gr.Slider(0, 2, value=0.8, step=0.05, label="Temperature (0 = greedy)")
+            top_k = gr.Slider(0, 200, value=40, step=1, label="Top-k (0 = off)")
+            top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="Top-p (1 = off)")
+            max_new = gr.Slider(1, MAX_NEW_TOKENS, value=120, step=1, label="Max new tokens")
+            seed = gr.Number(0, label="Seed (same seed, same text)", precision=0)
+    out = gr.HTML(label="Text")
+    stats = gr.Markdown()
+    with gr.Row():
+        bars = gr.Plot(label="Candidates")
+        with gr.Column():
+            entropy = gr.Plot(label="Entropy per step")
+            pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label="Inspect step")
+    event = go_btn.click(run, [prompt, model, temperature, top_k, top_p, max_new, seed],
+                         [out, bars, entropy, stats, steps, pick], api_name="generate",
+                         concurrency_limit=4)
+    stop_btn.click(None, cancels=[event])
+    gr.on([pick.release, temperature.change], inspect, [steps, pick, temperature], bars,
+          api_name="inspect_step", show_progress="hidden", trigger_mode="always_last")
+
+
+if __name__ == "__main__":
+    with gr.Blocks(title="LM Lab: Generate") as demo:
+        build()
+    demo.queue().launch()
