@@ -4,6 +4,8 @@ One concept per module (lesson in brackets):
 
 - ``lmlab.data``       the Shakespeare corpus and its split by work   (lessons/01)
 - ``lmlab.tokenizer``  byte-level BPE                                 (lessons/01)
+- ``lmlab.ngram``      n-gram models: counts and smoothing            (lessons/02)
+- ``lmlab.compare``    n-gram vs neural, on the same tokens           (lessons/02)
 - ``lmlab.attention``  scaled dot-product attention, step by step     (lessons/03)
 - ``lmlab.gpt``        a GPT-2 written from scratch                   (lessons/04)
 - ``lmlab.generate``   greedy, temperature, top-k, top-p sampling     (lessons/05)

@@ -86,4 +86,77 @@ def bench_train(steps: int = 8, repeats: int = 5, batch_size: int = 32, seed: in
                 f"transformers {transformers.__version__} GPT2LMHeadModel")]
 
 
-BENCHES: dict[str, Callable[[], list[dict]]] = {"train": bench_train}
+# ----------------------------------------------------------------------------- generate
+
+
+def _generation_rates(ours, hf, prompt: torch.Tensor, new: int, repeats: int) -> list[float]:
+    """Tokens/s of lmlab with cache, transformers generate, lmlab without cache (greedy)."""
+    from lmlab.generate import generate
+
+    def timed(fn):
+        def run() -> float:
+            t0 = time.perf_counter()
+            out = fn()
+            rate = new / (time.perf_counter() - t0)
+            assert out.shape[1] == prompt.shape[1] + new
+            return rate
+        return run
+
+    mask = torch.ones_like(prompt)
+    with torch.no_grad():
+        want = hf.generate(prompt, attention_mask=mask, max_new_tokens=new, do_sample=False,
+                           eos_token_id=None, pad_token_id=0)
+    if not torch.equal(generate(ours, prompt, new, temperature=0), want):
+        raise RuntimeError("lmlab and transformers chose different greedy tokens")
+    fns = [timed(lambda: generate(ours, prompt, new, temperature=0)),
+           timed(lambda: hf.generate(prompt, attention_mask=mask, max_new_tokens=new,
+                                     do_sample=False, eos_token_id=None, pad_token_id=0)),
+           timed(lambda: generate(ours, prompt, new, temperature=0, use_cache=False))]
+    with torch.no_grad():
+        for fn in fns:
+            fn()  # warm-up
+        return interleaved(fns, repeats)
+
+
+def bench_generate(repeats: int = 3) -> list[dict]:
+    """Greedy generation tokens/s, batch 1: lmlab (KV cache) vs transformers, vs no cache."""
+    import tempfile
+
+    import transformers
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from lmlab.gpt import GPT
+    from lmlab.ui.common import SHIPPED_GPT
+
+    transformers.logging.set_verbosity_error()
+    peer_name = f"transformers {transformers.__version__} generate"
+    rows = []
+    shipped = GPT.from_pretrained(SHIPPED_GPT)
+    new = shipped.config.block_size - 8  # the shipped model reads 128 tokens at most
+    cases = [("shipped Shakespeare GPT", shipped,
+              GPT2LMHeadModel.from_pretrained(SHIPPED_GPT).eval(), new)]
+    with tempfile.TemporaryDirectory() as tmp:  # GPT-2 small's shape, random weights
+        torch.manual_seed(0)
+        cfg = GPT2Config(bos_token_id=0, eos_token_id=0)  # 12 layers, 768 wide, 50,257 tokens
+        GPT2LMHeadModel(cfg).save_pretrained(tmp)
+        cases.append(("GPT-2-small-sized random model", GPT.from_pretrained(tmp),
+                      GPT2LMHeadModel.from_pretrained(tmp).eval(), 200))
+        for name, ours, hf, n in cases:
+            prompt = torch.randint(1, ours.config.vocab_size, (1, 8),
+                                   generator=torch.Generator().manual_seed(1))
+            a, b, c = _generation_rates(ours, hf, prompt, n, repeats)
+            metric = f"greedy tokens/s, batch 1, {n} new tokens, {name}"
+            rows.append(row("generate", metric, a, b, peer_name))
+            rows.append(row("generate", metric + " (KV cache vs none)", a, c,
+                            "lmlab without KV cache"))
+    return rows
+
+
+def bench_ngram() -> list[dict]:
+    from lmlab.bench_ngram import bench_ngram as run
+
+    return run()
+
+
+BENCHES: dict[str, Callable[[], list[dict]]] = {"train": bench_train, "ngram": bench_ngram,
+                                                  "generate": bench_generate}

@@ -152,21 +152,57 @@ def add_generate(sub) -> None:
 # ----------------------------------------------------------------------------- eval
 
 
-def cmd_eval(args) -> int:
+def gpt_report(model, splits=("val", "test")) -> dict:
+    """Held-out perplexity of a GPT on each split's tokens."""
     from lmlab.evaluate import perplexity
     from lmlab.train import token_stream
 
-    model = load_model(args.model)
-    report = {"model": str(args.model), "parameters": model.num_parameters(), "gpt": {}}
-    for split in ("val", "test"):
+    report = {}
+    for split in splits:
         ppl = perplexity(model, token_stream(split))
-        report["gpt"][split] = {"tokens": ppl.n_tokens, "loss": round(ppl.loss, 4),
-                                "perplexity": round(ppl.perplexity, 3)}
+        report[split] = {"tokens": ppl.n_tokens, "loss": round(ppl.loss, 4),
+                         "perplexity": round(ppl.perplexity, 3)}
+    return report
+
+
+def ngram_report(vocab_size: int, splits=("val", "test"), orders=range(1, 6)) -> dict:
+    """Held-out perplexity of every n-gram order and smoothing, on the GPT's tokens."""
+    from lmlab.ngram import SMOOTHINGS, NGramLM
+    from lmlab.train import token_stream
+
+    train = token_stream("train")
+    report = {}
+    for smoothing in SMOOTHINGS:
+        for n in orders:
+            lm = NGramLM(n, smoothing, vocab_size=vocab_size).fit([train])
+            report[f"{smoothing}/{n}"] = {
+                split: _finite(lm.perplexity([token_stream(split)])) for split in splits}
+    return report
+
+
+def _finite(x: float) -> float | str:
+    """JSON has no infinity: an infinite perplexity is reported as the string "inf"."""
+    return round(x, 3) if x != float("inf") else "inf"
+
+
+def cmd_eval(args) -> int:
+    model = load_model(args.model)
+    report = {"model": str(args.model), "parameters": model.num_parameters(),
+              "gpt": gpt_report(model), "ngram": ngram_report(model.config.vocab_size)}
+    finite = {k: v["val"] for k, v in report["ngram"].items() if v["val"] != "inf"}
+    best = min(finite, key=finite.get)
+    report["best_ngram"] = {"model": best, **report["ngram"][best]}
+    report["gpt_over_best_ngram"] = {
+        s: round(report["gpt"][s]["perplexity"] / report["ngram"][best][s], 4)
+        for s in ("val", "test")}
     if args.json:
         print(json.dumps(report))
-    else:
-        for split, r in report["gpt"].items():
-            print(f"GPT {split}: perplexity {r['perplexity']:.2f} on {r['tokens']:,} tokens")
+        return 0
+    for split, r in report["gpt"].items():
+        print(f"GPT {split}: perplexity {r['perplexity']:.2f} on {r['tokens']:,} tokens")
+    print(f"best n-gram ({best}): val {report['best_ngram']['val']}, "
+          f"test {report['best_ngram']['test']}")
+    print(f"GPT / best n-gram perplexity: {report['gpt_over_best_ngram']}")
     return 0
 
 
@@ -175,6 +211,53 @@ def add_eval(sub) -> None:
     p.add_argument("--model", default=str(SHIPPED_GPT), help="GPT checkpoint folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+
+# ----------------------------------------------------------------------------- ngram
+
+
+def cmd_ngram(args) -> int:
+    from lmlab.ngram import NGramLM
+    from lmlab.tokenizer import load_tokenizer
+    from lmlab.train import token_stream
+
+    tok = load_tokenizer()
+    lm = NGramLM(args.order, args.smoothing, gamma=args.gamma,
+                 vocab_size=tok.vocab_size).fit([token_stream("train")])
+    out = {"order": args.order, "smoothing": args.smoothing,
+           "perplexity": {s: _finite(lm.perplexity([token_stream(s)])) for s in ("val", "test")}}
+    if args.prompt is not None:
+        if not args.prompt.strip():
+            raise UsageError("the prompt is empty; give some text, e.g. --prompt 'ROMEO.'")
+        ids = tok.encode(args.prompt)
+        ex = lm.explain(ids)
+        out["next"] = [{"token": tok.decode([i]), "id": i, "prob": round(p, 6)}
+                       for i, p in lm.top_k(ids, args.k)]
+        out["answered_by_order"], out["backoff_mass"] = ex.order, round(ex.backoff_mass, 6)
+        out["sample"] = tok.decode(lm.sample(ids, args.max_new_tokens, seed=args.seed))
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    print(f"{args.order}-gram, {args.smoothing}: held-out perplexity {out['perplexity']}")
+    for row in out.get("next", []):
+        print(f"  {row['prob']:.4f}  {row['token']!r}")
+    if "sample" in out:
+        print(args.prompt + out["sample"])
+    return 0
+
+
+def add_ngram(sub) -> None:
+    p = sub.add_parser("ngram", help="fit an n-gram model on the training works")
+    p.add_argument("--order", type=int, default=3, help="n, from 1 to 5")
+    p.add_argument("--smoothing", default="kneser_ney",
+                   choices=["kneser_ney", "laplace", "lidstone", "mle"])
+    p.add_argument("--gamma", type=float, default=0.1, help="Lidstone's added count")
+    p.add_argument("--prompt", default=None, help="show the next-token distribution and a sample")
+    p.add_argument("-k", type=int, default=10, help="candidates shown")
+    p.add_argument("--max-new-tokens", type=int, default=40)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ngram)
 
 
 # ----------------------------------------------------------------------------- bench
@@ -211,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train(sub)
     add_generate(sub)
     add_eval(sub)
+    add_ngram(sub)
     add_bench(sub)
     return parser
 

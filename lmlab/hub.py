@@ -65,3 +65,19 @@ def resolve_checkpoint(path_or_id: str | Path) -> Path:
     if "/" in name and (name.startswith((".", "/", "~")) or name.count("/") > 1):
         raise CheckpointError(f"{name} does not exist")
     return download(name)
+
+
+def load_hub_tokenizer(hub_id: str):
+    """The tokenizer of a hub model (``tokenizer.json``: data, not code), as an lmlab Tokenizer."""
+    from lmlab.tokenizer import Tokenizer
+
+    if not is_hub_id(hub_id):
+        raise CheckpointError(f"{hub_id!r} is not a model id like 'gpt2' or 'user/model'")
+    try:
+        from transformers import AutoTokenizer
+
+        fast = AutoTokenizer.from_pretrained(hub_id, use_fast=True, trust_remote_code=False)
+    except Exception as exc:
+        raise CheckpointError(f"could not fetch the tokenizer of {hub_id!r} (no network, or no "
+                              f"such model): {type(exc).__name__}") from None
+    return Tokenizer(fast.backend_tokenizer)

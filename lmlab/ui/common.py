@@ -20,21 +20,50 @@ MAX_CHARS = 2000  # longest text any tab accepts
 
 @lru_cache(maxsize=4)
 def gpt(name: str = "shakespeare"):
-    """A GPT by picker name, loaded once and shared read-only."""
+    """A GPT by picker name ("shakespeare" or "hub:<id>"), loaded once and shared read-only."""
     from lmlab.gpt import GPT
+    from lmlab.hub import CheckpointError
 
-    if name != "shakespeare":
+    if name == "shakespeare":
+        source = SHIPPED_GPT
+    elif name.startswith("hub:"):
+        source = name[4:]
+    else:
         raise gr.Error(f"Unknown model {name!r}.")
-    model = GPT.from_pretrained(SHIPPED_GPT)
+    try:
+        model = GPT.from_pretrained(source)
+    except (CheckpointError, ValueError) as exc:
+        raise gr.Error(str(exc)) from None
     for p in model.parameters():
         p.requires_grad_(False)
     return model
 
 
-def tokenizer():
+@lru_cache(maxsize=4)
+def tokenizer(name: str = "shakespeare"):
+    """The tokenizer that goes with ``gpt(name)``."""
+    from lmlab.hub import CheckpointError, load_hub_tokenizer
     from lmlab.tokenizer import load_tokenizer
 
-    return load_tokenizer()
+    if not name.startswith("hub:"):
+        return load_tokenizer()
+    try:
+        return load_hub_tokenizer(name[4:])
+    except CheckpointError as exc:
+        raise gr.Error(str(exc)) from None
+
+
+def hub_model_name(hub_id: str | None) -> str | None:
+    """``"hub:<id>"`` for a typed, validated hub id; None when the box is empty."""
+    from lmlab.hub import is_hub_id
+
+    hub_id = (hub_id or "").strip()
+    if not hub_id:
+        return None
+    if not is_hub_id(hub_id):
+        raise gr.Error("A hub id looks like 'gpt2' or 'user/model-name' (letters, digits, . _ -); "
+                       "local paths and URLs are not accepted.")
+    return f"hub:{hub_id}"
 
 
 def clean_input(text: str | None, what: str = "text", max_chars: int = MAX_CHARS) -> str:

@@ -84,11 +84,12 @@ def _settings(temperature, top_k, top_p, max_new, seed) -> tuple:
     return cfg, int(max_new), seed
 
 
-def run(prompt, model_name, temperature, top_k, top_p, max_new, seed):
+def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed):
     """Stream tokens: yields (text HTML, candidates plot, entropy plot, stats, steps state)."""
     prompt = common.clean_input(prompt, "prompt")
     cfg, max_new, seed = _settings(temperature, top_k, top_p, max_new, seed)
-    model, tok = common.gpt(MODELS.get(model_name, "shakespeare")), common.tokenizer()
+    name = common.hub_model_name(hub_id) or MODELS.get(model_choice, "shakespeare")
+    model, tok = common.gpt(name), common.tokenizer(name)
     ids = tok.encode(prompt)
     notes = []
     if len(ids) > model.config.block_size:
@@ -132,6 +133,8 @@ def build() -> None:
         with gr.Column(scale=2):
             prompt = gr.Textbox("ROMEO.\n", label="Prompt", lines=3, max_length=common.MAX_CHARS)
             model = gr.Dropdown(list(MODELS), value=next(iter(MODELS)), label="Model")
+            hub_id = gr.Textbox(label="Or a GPT-2-family hub id, online only (e.g. distilgpt2)",
+                                max_length=100, placeholder="leave empty for the shipped model")
             with gr.Row():
                 go_btn = gr.Button("Generate", variant="primary")
                 stop_btn = gr.Button("Stop")
@@ -148,7 +151,7 @@ def build() -> None:
         with gr.Column():
             entropy = gr.Plot(label="Entropy per step")
             pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label="Inspect step")
-    event = go_btn.click(run, [prompt, model, temperature, top_k, top_p, max_new, seed],
+    event = go_btn.click(run, [prompt, model, hub_id, temperature, top_k, top_p, max_new, seed],
                          [out, bars, entropy, stats, steps, pick], api_name="generate",
                          concurrency_limit=4)
     stop_btn.click(None, cancels=[event])

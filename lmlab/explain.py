@@ -1,0 +1,340 @@
+"""Explanations: which tokens pushed a prediction up or down, measured three ways.
+
+Lesson: lessons/09_explanations.en.md.  Tab: Explain.  CLI: ``lmlab explain``.
+
+**SHAP** (shap's Partition explainer with its Text masker) asks: if we hide some tokens, how
+does the output change?  It hides groups of neighbouring tokens (a tree that follows phrases),
+evaluates the model on each masked text, and shares the change out as Owen values, one per token.
+They add up exactly:
+
+    base_value (every token hidden) + sum(values) == output (the whole text)
+
+What is explained is one number:
+
+- ``classifier``: the genre classifier's probability of a genre (default: the predicted one);
+  hidden tokens become ``[MASK]``, as shap does for BERT-like models.
+- ``gpt``: the Shakespeare GPT's log-probability of a next token after the text (default: the
+  greedy one); hidden tokens are removed (a GPT has no mask token), and every context starts with
+  ``<|endoftext|>`` so that "everything hidden" is the start of a document.
+
+Two cheaper views of the same tokens, to compare with SHAP (``Comparison``):
+
+- **gradient x input**: d output / d embedding, dotted with the embedding (one backward pass).
+- **attention**: the last layer, mean over heads: for the classifier the attention each token
+  receives averaged over all positions (the classifier averages them), for the GPT the row of the
+  last position (the one that predicts the next token).
+
+Spearman's rank correlation with |SHAP| says how far each view agrees with SHAP.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+MAX_EVALS = 300  # model evaluations per explanation: <= 5 s for a 4-line passage (lessons/09)
+BATCH_SIZE = 64  # masked texts per model call
+MODELS = ("classifier", "gpt")
+
+
+@dataclass
+class Explanation:
+    """One SHAP explanation plus the attention and gradient views of the same tokens."""
+
+    model: str  # "classifier" or "gpt"
+    target: str  # what is explained, e.g. "P(comedy)" or "log p(' the' | text)"
+    tokens: list[str]  # the text cut into the model's tokens (special tokens left out)
+    values: list[float]  # SHAP value per token
+    base_value: float  # output with every token hidden
+    output: float  # output for the whole text
+    attention: list[float]  # last layer, mean over heads, per token
+    grad_x_input: list[float]  # gradient x input per token
+    spearman: dict[str, float | None]  # rank agreement of each view with |SHAP|
+    notes: list[str] = field(default_factory=list)  # truncation and other remarks
+    max_evals: int = MAX_EVALS  # model evaluations SHAP was allowed
+    seconds: float = 0.0  # wall time of the SHAP part
+    shap_explanation: object = None  # the shap.Explanation (for shap's own text plot)
+
+    def target_label(self) -> str:
+        """The explained number in words: ``P(comedy)`` or ``log p(' the')``."""
+        return f"P({self.target})" if self.model == "classifier" else f"log p({self.target!r})"
+
+    @property
+    def additivity_error(self) -> float:
+        return abs(self.base_value + sum(self.values) - self.output)
+
+    def to_json(self) -> dict:
+        """The JSON of ``lmlab explain --json``."""
+        return {"model": self.model, "target": self.target, "explained": self.target_label(),
+                "tokens": self.tokens,
+                "values": self.values, "base_value": self.base_value, "output": self.output,
+                "additivity_error": self.additivity_error, "attention": self.attention,
+                "grad_x_input": self.grad_x_input, "spearman": self.spearman,
+                "notes": self.notes, "max_evals": self.max_evals,
+                "seconds": round(self.seconds, 3)}
+
+
+# ----------------------------------------------------------------------------- model functions
+
+
+def classifier_function(model, target: int, batch_size: int = BATCH_SIZE):
+    """f(rows of MiniLM token ids, (N, T)) -> P(target genre) (N,), batched, no gradients."""
+    def f(rows: np.ndarray) -> np.ndarray:
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(rows), batch_size):
+                ids = torch.as_tensor(np.asarray(rows[i:i + batch_size], dtype=np.int64))
+                out.append(torch.softmax(model(ids, torch.ones_like(ids)).double(), -1)[:, target])
+        return torch.cat(out).numpy()
+    return f
+
+
+def last_logits(model, idx: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
+    """The GPT's logits (B, vocab) at position ``last[b]`` of each row of ``idx`` (B, T) only.
+
+    The same blocks as ``GPT.forward``, but the output layer (192 x 2,048) runs on one position
+    per row instead of all T: three times faster for SHAP, which only needs the next token.
+    """
+    tr = model.transformer
+    x = tr.wte(idx) + tr.wpe(torch.arange(idx.size(1)))  # (B, T, C)
+    for block in tr.h:
+        x = block(x)[0]
+    return model.lm_head(tr.ln_f(x[torch.arange(len(idx)), last]))  # (B, vocab)
+
+
+def gpt_function(model, eot_id: int, target: int, batch_size: int = BATCH_SIZE):
+    """f(rows of GPT token ids, -1 = hidden, (N, T)) -> log p(target | kept tokens) (N,).
+
+    Hidden tokens are dropped and ``<|endoftext|>`` goes first; rows are right-padded (a causal
+    model never looks right, so padding changes nothing before it).
+    """
+    def f(rows: np.ndarray) -> np.ndarray:
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(rows), batch_size):
+                seqs = [[eot_id] + [int(t) for t in r if t >= 0] for r in rows[i:i + batch_size]]
+                ids = torch.full((len(seqs), max(map(len, seqs))), eot_id)
+                for j, s in enumerate(seqs):
+                    ids[j, :len(s)] = torch.tensor(s)
+                last = torch.tensor([len(s) - 1 for s in seqs])
+                logits = last_logits(model, ids, last).double()
+                out.append(torch.log_softmax(logits, -1)[:, target])
+        return torch.cat(out).numpy()
+    return f
+
+
+# ----------------------------------------------------------------------------- attention, gradients
+
+
+def classifier_views(model, ids: list[int], target: int) -> tuple[np.ndarray, np.ndarray]:
+    """(attention, gradient x input) per token of ``ids`` for P(target) of the classifier."""
+    ids_t = torch.tensor([ids])
+    with torch.enable_grad():
+        emb = model.encoder.embeddings.word_embeddings(ids_t).detach().requires_grad_(True)
+        logits, attentions = model(inputs_embeds=emb, attention_mask=torch.ones_like(ids_t),
+                                   output_attentions=True)
+        torch.softmax(logits, -1)[0, target].backward()
+    gxi = (emb.grad * emb).sum(-1)[0]  # (T,)
+    attention = attentions[-1][0].mean(0).mean(0)  # heads, then queries: (T,)
+    return attention.detach().numpy(), gxi.detach().numpy()
+
+
+def gpt_views(model, ids: list[int], eot_id: int, target: int) -> tuple[np.ndarray, np.ndarray]:
+    """(attention of the last position, gradient x input) per token of ``ids`` for log p(target)."""
+    store = {}
+
+    def grab(module, inputs, output):  # the token embeddings become a leaf we can differentiate
+        store["emb"] = output.detach().requires_grad_(True)
+        return store["emb"]
+
+    handle = model.transformer.wte.register_forward_hook(grab)
+    try:
+        with torch.enable_grad():
+            out = model(torch.tensor([[eot_id] + list(ids)]), output_attentions=True)
+            torch.log_softmax(out.logits[0, -1], -1)[target].backward()
+    finally:
+        handle.remove()
+    emb = store["emb"]
+    gxi = (emb.grad * emb).sum(-1)[0, 1:]  # drop <|endoftext|>
+    attention = out.attentions[-1][0].mean(0)[-1, 1:]  # last query's row, mean over heads
+    return attention.detach().numpy(), gxi.detach().numpy()
+
+
+def rank_agreement(shap_values, other) -> float | None:
+    """Spearman's rho between |SHAP| and |other|; None when undefined (< 3 tokens, ties only)."""
+    from scipy.stats import spearmanr
+
+    a, b = np.abs(np.asarray(shap_values, float)), np.abs(np.asarray(other, float))
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return None
+    return round(float(spearmanr(a, b).statistic), 4)
+
+
+# ----------------------------------------------------------------------------- SHAP
+
+
+def _cut(text: str, offsets: list, n_tokens: int, keep: int, from_end: bool):
+    """``text`` cut at a token boundary to ``keep`` tokens (its first, or its last)."""
+    if n_tokens <= keep:
+        return text, None
+    if from_end:
+        cut = text[offsets[-keep][0]:]
+        return cut, (f"The text was {n_tokens:,} tokens; only its last {keep} were explained "
+                     "(the GPT's context).")
+    cut = text[:offsets[keep - 1][1]]
+    return cut, (f"The text was {n_tokens:,} tokens; only its first {keep} were explained "
+                 "(the classifier read passages of at most 128).")
+
+
+def _run_shap(f, masker, text: str, max_evals: int, batch_size: int, progress):
+    """shap's Partition explainer on one text; ``progress(fraction)`` after each model call."""
+    import shap
+
+    done = [0]
+
+    def counted(rows):
+        out = f(rows)
+        done[0] += len(rows)
+        if progress:
+            progress(min(done[0] / max_evals, 1.0))
+        return out
+
+    explainer = shap.explainers.Partition(counted, masker)
+    return explainer([text], max_evals=max_evals, batch_size=batch_size, silent=True)[0]
+
+
+def explain_classifier(model, text: str, target: str | None = None, max_evals: int = MAX_EVALS,
+                       batch_size: int = BATCH_SIZE, progress=None) -> Explanation:
+    """Explain the classifier's probability of ``target`` (a genre; default: the predicted one)."""
+    import shap
+
+    from lmlab.classify import load_tokenizer
+
+    tok = load_tokenizer()
+    enc = tok(text, return_offsets_mapping=True, add_special_tokens=False)
+    text, note = _cut(text, enc["offset_mapping"], len(enc["input_ids"]), 126, from_end=False)
+    ids = tok(text)["input_ids"]
+    probs = model.predict_proba([text])[0]
+    if target is None:
+        target = model.labels[int(probs.argmax())]
+    if target not in model.labels:
+        raise ValueError(f"target must be one of {', '.join(model.labels)}, not {target!r}")
+    t = model.labels.index(target)
+    f = classifier_function(model, t, batch_size)
+    t0 = time.perf_counter()
+    sv = _run_shap(f, shap.maskers.Text(tok, output_type="token_ids"), text, max_evals,
+                   batch_size, progress)
+    seconds = time.perf_counter() - t0
+    keep = np.array([i not in tok.all_special_ids for i in ids])
+    attention, gxi = classifier_views(model, ids, t)
+    return _finish("classifier", target, sv, keep, float(f(np.array([ids]))[0]), attention, gxi,
+                   [note] if note else [], max_evals, seconds)
+
+
+def explain_gpt(model, tokenizer, text: str, target: str | None = None,
+                max_evals: int = MAX_EVALS, batch_size: int = BATCH_SIZE,
+                progress=None) -> Explanation:
+    """Explain the GPT's log-probability of the next token ``target`` (default: greedy)."""
+    import shap
+
+    hf = tokenizer.as_transformers()
+    enc = hf(text, return_offsets_mapping=True)
+    text, note = _cut(text, enc["offset_mapping"], len(enc["input_ids"]),
+                      model.config.block_size - 1, from_end=True)
+    ids = hf(text)["input_ids"][-(model.config.block_size - 1):]
+    eot = tokenizer.eot_id
+    if target is None:
+        with torch.inference_mode():
+            t = int(model(torch.tensor([[eot] + ids])).logits[0, -1].argmax())
+        target = tokenizer.decode([t])
+    else:
+        target_ids = tokenizer.encode(target)
+        if len(target_ids) != 1:
+            shown = " + ".join(repr(s) for s in tokenizer.token_strings(target_ids)) or "nothing"
+            raise ValueError(f"the target must be one token; {target!r} is {shown}")
+        t = target_ids[0]
+    f = gpt_function(model, eot, t, batch_size)
+    t0 = time.perf_counter()
+    if len(ids) == 1:  # one token: its Shapley value is exact, f(text) - f(nothing)
+        sv = None
+    else:
+        masker = shap.maskers.Text(hf, mask_token=-1, output_type="token_ids")  # -1: drop it
+        sv = _run_shap(f, masker, text, max_evals, batch_size, progress)
+    seconds = time.perf_counter() - t0
+    attention, gxi = gpt_views(model, ids, eot, t)
+    output = float(f(np.array([ids]))[0])
+    if sv is None:
+        sv = _single_token(text, output, float(f(np.array([[-1]]))[0]))
+    return _finish("gpt", target, sv, np.ones(len(ids), bool), output, attention, gxi,
+                   [note] if note else [], max_evals, seconds)
+
+
+def _single_token(text: str, output: float, base: float):
+    """The exact explanation of a one-token text, as a shap.Explanation."""
+    import shap
+
+    return shap.Explanation(values=np.array([output - base]), base_values=base,
+                            data=np.array([text]))
+
+
+def _finish(model_name, target, sv, keep, output, attention, gxi, notes, max_evals,
+            seconds) -> Explanation:
+    values = np.asarray(sv.values, float)
+    tokens = [str(s) for s in np.asarray(sv.data)[keep]]
+    kept = values[keep]
+    return Explanation(
+        model=model_name, target=target, tokens=tokens, values=[float(v) for v in kept],
+        base_value=float(np.asarray(sv.base_values).reshape(-1)[0]), output=output,
+        attention=[float(v) for v in attention[keep]],
+        grad_x_input=[float(v) for v in gxi[keep]],
+        spearman={"attention": rank_agreement(kept, attention[keep]),
+                  "grad_x_input": rank_agreement(kept, gxi[keep])},
+        notes=notes, max_evals=max_evals, seconds=seconds, shap_explanation=sv)
+
+
+def explain(text: str, model: str = "classifier", target: str | None = None,
+            max_evals: int = MAX_EVALS, progress=None, classifier=None, gpt=None,
+            tokenizer=None) -> Explanation:
+    """One entry point for the CLI and the tab; loads the shipped models unless given."""
+    if not text or not text.strip():
+        raise ValueError("the text is empty; give a few words, e.g. --text 'To be, or not to be'")
+    if model == "classifier":
+        from lmlab.classify import load_classifier
+
+        return explain_classifier(classifier or load_classifier(), text, target, max_evals,
+                                  progress=progress)
+    if model == "gpt":
+        from lmlab.gpt import GPT
+        from lmlab.tokenizer import load_tokenizer
+
+        from lmlab import ASSETS_DIR
+
+        return explain_gpt(gpt or GPT.from_pretrained(ASSETS_DIR / "shakespeare-gpt"),
+                           tokenizer or load_tokenizer(), text, target, max_evals,
+                           progress=progress)
+    raise ValueError(f"model must be classifier or gpt, not {model!r}")
+
+
+# ----------------------------------------------------------------------------- the text plot
+
+
+def text_plot_html(expl: Explanation) -> str:
+    """shap's own text plot (self-contained HTML with inline scripts), every token escaped.
+
+    shap escapes only ``<`` and ``>``; we escape ``&`` and quotes too, before shap sees them.
+    Show it in a sandboxed ``<iframe srcdoc=...>``: ``gr.HTML`` runs no scripts.
+    """
+    import html
+
+    import shap
+
+    sv = expl.shap_explanation
+    data = np.array([html.escape(str(s), quote=True) for s in np.asarray(sv.data)], dtype=object)
+    safe = shap.Explanation(values=np.asarray(sv.values), base_values=sv.base_values, data=data,
+                            output_names=html.escape(expl.target_label(), quote=True),
+                            hierarchical_values=getattr(sv, "hierarchical_values", None),
+                            clustering=getattr(sv, "clustering", None))
+    return shap.plots.text(safe, display=False)

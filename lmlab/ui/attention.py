@@ -1,0 +1,284 @@
+"""Attention tab: one sentence through every step of attention, in two real models.
+
+Lesson: lessons/03_attention.en.md.  Code: ``lmlab.attention`` (the math and the trace),
+``lmlab.encoder`` (MiniLM), ``lmlab.ui.html`` (bertviz offline).  Run alone:
+``python -m lmlab.ui.attention``.
+
+Pick a model, a layer and a head.  The nine heatmaps are the nine steps of
+
+    head = softmax(Q Kᵀ / √d_k + mask) V,   output = Concat(head_1, ..., head_h) W^O
+
+computed by ``lmlab.attention.trace_head`` on the model's own weights and its own hidden state,
+so the weights drawn are the weights the model used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gradio as gr
+import torch
+
+from lmlab import encoder
+from lmlab.attention import AttentionTrace, describe_head, trace_gpt
+from lmlab.ui import common, html, plots
+
+MODELS = {  # picker label -> key
+    "Shakespeare GPT (shipped; 4 layers x 4 heads; causal)": "gpt",
+    "MiniLM encoder (pretrained; 6 layers x 12 heads; bidirectional)": "minilm",
+}
+DEFAULT_MODEL = next(iter(MODELS))
+DEFAULT_TEXT = "ROMEO. But soft, what light through yonder window breaks? It is the east."
+MAX_DRAWN = 128  # tokens in the heatmaps: the GPT's whole context
+STEPS = 9  # heatmaps in the step-by-step view
+
+
+@dataclass
+class Reading:
+    """One sentence read by one model: its tokens and every layer's attention weights."""
+
+    key: str  # "gpt" or "minilm"
+    text: str  # the cleaned input
+    tokens: list[str]  # T token strings, as the model cut the text
+    ids: torch.Tensor  # (1, T) token ids
+    attentions: list[torch.Tensor]  # per layer (1, H, T, T)
+    notes: list[str] = field(default_factory=list)  # truncation and other things to say
+
+    @property
+    def n_layer(self) -> int:
+        return len(self.attentions)
+
+    @property
+    def n_head(self) -> int:
+        return self.attentions[0].shape[1]
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read(text: str, key: str) -> Reading:
+    """Tokenize and run the chosen model; gr.Error if nothing is left to attend over."""
+    text = common.clean_input(text, "sentence")
+    if key == "gpt":
+        model, tok = common.gpt(), common.tokenizer()
+        all_ids = tok.encode(text)
+        n, ids = len(all_ids), torch.tensor([all_ids[:MAX_DRAWN]])
+        tokens, attentions = encoder.gpt_attentions(model, tok, text, MAX_DRAWN)
+        name, context = "the GPT", model.config.block_size
+    elif key == "minilm":
+        ids, n = encoder.encoder_ids(text, MAX_DRAWN)
+        tokens, attentions = encoder.encoder_attentions(text, MAX_DRAWN)
+        name, context = "MiniLM", encoder.MAX_TOKENS
+        if len(tokens) <= 2:
+            raise gr.Error("MiniLM found no words in this text (only [CLS] and [SEP]). "
+                           "Please type a sentence.")
+    else:
+        raise ValueError(f"unknown model key {key!r}")
+    if len(tokens) < 2:
+        raise gr.Error("This text is a single token: attention has nothing to choose between. "
+                       "Please type at least two words.")
+    notes = []
+    if n > len(tokens):
+        why = "its context" if len(tokens) >= context else "what these heatmaps draw"
+        notes.append(f"The text has {n} tokens; {name} read only the first {len(tokens)} "
+                     f"({why}).")
+    if key == "gpt" and any("\ufffd" in t for t in tokens):
+        notes.append("Some GPT tokens hold only part of a character (an emoji, a Chinese "
+                     "character): they show as �. Byte-level BPE can spell anything, in pieces.")
+    if key == "minilm" and "[UNK]" in tokens:
+        notes.append("MiniLM's vocabulary has no token for some characters (e.g. emoji): "
+                     "they became [UNK].")
+    return Reading(key, text, tokens, ids, attentions, notes)
+
+
+def trace(reading: Reading, layer: int, head: int) -> AttentionTrace:
+    """Every step of one head, from the model's own weights and hidden state."""
+    if reading.key == "gpt":
+        return trace_gpt(common.gpt(), reading.ids, layer, head)
+    return encoder.trace_encoder(reading.ids, layer, head)
+
+
+def bertviz_input(reading: Reading, cap: int) -> tuple[list, list[str]]:
+    """The attentions and token labels of the first ``cap`` tokens, for a bertviz view."""
+    if len(reading.tokens) <= cap:
+        attentions, tokens = reading.attentions, reading.tokens
+    elif reading.key == "gpt":  # causal: the first tokens' attention ignores later tokens
+        attentions, tokens = [a[..., :cap, :cap] for a in reading.attentions], reading.tokens[:cap]
+    else:  # bidirectional: every token sees every other, so MiniLM re-reads the shorter text
+        tokens, attentions = encoder.encoder_attentions(reading.text, cap)
+    return attentions, [common.token_label(t) for t in tokens]
+
+
+def bertviz_views(reading: Reading) -> tuple[str, str, str]:
+    """Head view and model view iframes, and a note when either drew fewer tokens."""
+    T = len(reading.tokens)
+    head_cap, model_cap = html.MAX_TOKENS, html.model_view_cap(reading.n_layer, reading.n_head)
+    if head_cap == model_cap and T > head_cap:
+        note = f"bertviz draws only the first {head_cap} of the {T} tokens"
+    else:
+        cuts = [f"the {name} only the first {cap}" for name, cap in
+                (("head view", head_cap), ("model view", model_cap)) if T > cap]
+        note = (f"Of the {T} tokens, bertviz draws in " + " and in ".join(cuts)) if cuts else ""
+    note += " (each attention is an SVG line; more would freeze the browser)." if note else ""
+    if reading.key == "minilm" and T > model_cap:
+        note += " MiniLM re-read the shorter text for those views."
+    return (html.head_view(*bertviz_input(reading, head_cap)),
+            html.model_view(*bertviz_input(reading, model_cap)), note)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def step_figures(t: AttentionTrace, tokens: list[str], causal: bool) -> list:
+    """The nine heatmaps, in the order the formula computes them."""
+    lab, hs = plots.token_axis(tokens), t.q.shape[-1]
+    vec = dict(x_title="dimension", y_title="token", height=300)
+    mask_title = ("6. + causal mask: no looking ahead (blank = −∞)" if causal
+                  else "6. no mask: an encoder sees both ways")
+    return [
+        plots.heatmap(t.q, lab, None, f"1. Q = X W_Q  ({len(lab)} x {hs})", **vec),
+        plots.heatmap(t.k, lab, None, "2. K = X W_K", **vec),
+        plots.heatmap(t.v, lab, None, "3. V = X W_V", **vec),
+        plots.heatmap(t.scores, lab, lab, "4. Q Kᵀ: raw scores"),
+        plots.heatmap(t.scaled, lab, lab, f"5. ÷ √d_k = √{hs}: scaled"),
+        plots.heatmap(t.masked, lab, lab, mask_title),
+        plots.heatmap(t.weights, lab, lab, "7. softmax: weights (rows sum to 1)",
+                      diverging=False, zmin=0, zmax=1),
+        plots.heatmap(t.head_output, lab, None, "8. weights V: this head's output", **vec),
+        plots.heatmap(t.output, lab, None, f"9. Concat(all {t.n_head} heads) W_O + b_O",
+                      **vec),
+    ]
+
+
+def heads_figure(reading: Reading, layer: int):
+    """Every head of one layer, titled with what each mostly looks at."""
+    weights = reading.attentions[layer][0]  # (H, T, T)
+    titles = []
+    for h in range(reading.n_head):
+        d = describe_head(weights[h], reading.tokens)
+        best = d.pattern or f"spread (best: {max(d.shares, key=d.shares.get)}"
+        titles.append(f"head {h}: {best} {d.share:.0%}" + ("" if d.pattern else ")"))
+    return plots.heatmap_grid(list(weights), titles, plots.token_axis(reading.tokens),
+                              f"Layer {layer}: the weights of all {reading.n_head} heads")
+
+
+def reading_markdown(reading: Reading, t: AttentionTrace, layer: int) -> str:
+    """The plain-language reading of the chosen head, with the numbers behind it."""
+    d = describe_head(t.weights, reading.tokens)
+    shares = " · ".join(f"{name} {v:.0%}" for name, v in d.shares.items())
+    return (f"**Layer {layer}, head {t.head}.** {common.escape(d.text)}\n\n"
+            f"Share of attention by pattern: {shares}. Average distance looked back or ahead: "
+            f"{d.mean_distance:.1f} tokens. (Computed from the weights by "
+            "`lmlab.attention.describe_head`.)")
+
+
+def tokens_html(reading: Reading, notes: list[str]) -> str:
+    """The tokens as chips (escaped), then the notes."""
+    chips = "".join(f'<span style="display:inline-block;margin:2px;padding:1px 5px;border:1px '
+                    f'solid #8886;border-radius:4px;font-family:monospace">'
+                    f'{common.escape(common.token_label(t))}</span>' for t in reading.tokens)
+    notes_html = "".join(f"<li>{common.escape(n)}</li>" for n in notes)
+    return (f"<div><b>{len(reading.tokens)} tokens:</b> {chips}</div>"
+            + (f"<ul style='margin:6px 0'>{notes_html}</ul>" if notes else ""))
+
+
+# ----------------------------------------------------------------------------- handlers
+
+
+def _key(model_name: str) -> str:
+    if model_name not in MODELS:
+        raise gr.Error(f"Unknown model {model_name!r}; choose one of: {', '.join(MODELS)}.")
+    return MODELS[model_name]
+
+
+def _pick(value, n: int, what: str, clamp: bool = False) -> int:
+    """``value`` as an index in 0..n-1: clamped into range, or a gr.Error when outside."""
+    try:
+        i = int(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"The {what} must be a whole number.") from None
+    if clamp:
+        return min(max(i, 0), n - 1)
+    if not 0 <= i < n:
+        raise gr.Error(f"The {what} must be between 0 and {n - 1} for this model.")
+    return i
+
+
+def _one_head(reading: Reading, layer: int, head: int) -> tuple:
+    t = trace(reading, layer, head)
+    return (reading_markdown(reading, t, layer),
+            *step_figures(t, reading.tokens, reading.key == "gpt"), heads_figure(reading, layer))
+
+
+def inspect(text, model_name, layer, head):
+    """One head's steps, the layer's heads and the reading (no bertviz: it stays as it is)."""
+    reading = read(text, _key(model_name))
+    layer = _pick(layer, reading.n_layer, "layer")
+    return _one_head(reading, layer, _pick(head, reading.n_head, "head"))
+
+
+def analyze(text, model_name, layer, head):
+    """Everything: tokens and notes, the inspected head, both bertviz views, picker ranges.
+
+    Layer and head are clamped into the model's range (switching from MiniLM's 12 heads to the
+    GPT's 4 keeps working).
+    """
+    reading = read(text, _key(model_name))
+    layer = _pick(layer, reading.n_layer, "layer", clamp=True)
+    head = _pick(head, reading.n_head, "head", clamp=True)
+    head_view, model_view, note = bertviz_views(reading)
+    notes = reading.notes + ([note] if note else [])
+    return (tokens_html(reading, notes), *_one_head(reading, layer, head), head_view, model_view,
+            gr.update(maximum=reading.n_layer - 1, value=layer),
+            gr.update(maximum=reading.n_head - 1, value=head))
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def build() -> None:
+    """Lay out the Attention tab inside the current Blocks context.
+
+    The default sentence's views are computed once here and shown to everyone (read-only).
+    """
+    html.serve_vendor()
+    d = iter(analyze(DEFAULT_TEXT, DEFAULT_MODEL, 0, 0))
+    gr.Markdown(
+        "Type a sentence and pick a model, a layer and a head. Each heatmap is one step of "
+        "**softmax(QKᵀ/√d_k + mask) V**, computed on the model's own weights; hover for the "
+        f"numbers. Heatmaps draw up to {MAX_DRAWN} tokens; bertviz's head view at most "
+        f"{html.MAX_TOKENS}, its model view fewer for big models (it draws every head at once).")
+    with gr.Row():
+        text = gr.Textbox(DEFAULT_TEXT, label="Sentence", lines=2, max_length=common.MAX_CHARS,
+                          scale=3)
+        with gr.Column(scale=2):
+            model = gr.Dropdown(list(MODELS), value=DEFAULT_MODEL, label="Model")
+            with gr.Row():
+                layer = gr.Slider(0, 3, value=0, step=1, label="Layer")
+                head = gr.Slider(0, 3, value=0, step=1, label="Head")
+            go_btn = gr.Button("Show attention", variant="primary")
+    tokens = gr.HTML(next(d))
+    reading = gr.Markdown(next(d))
+    gr.Markdown("### Step by step, one head")
+    steps = []
+    for _ in range(STEPS // 3):
+        with gr.Row():
+            steps += [gr.Plot(next(d), show_label=False) for _ in range(3)]
+    gr.Markdown("### Every head of the layer")
+    heads = gr.Plot(next(d), show_label=False)
+    gr.Markdown("### bertviz: head view (lines = attention; click a token or a head's colour)")
+    head_view = gr.HTML(next(d))
+    gr.Markdown("### bertviz: model view (every layer and head at once; click one to enlarge)")
+    model_view = gr.HTML(next(d))
+    inputs = [text, model, layer, head]
+    everything = [tokens, reading, *steps, heads, head_view, model_view, layer, head]
+    gr.on([go_btn.click, text.submit, model.change], analyze, inputs, everything,
+          api_name="attention", trigger_mode="always_last", concurrency_limit=2)
+    gr.on([layer.release, head.release], inspect, inputs, [reading, *steps, heads],
+          api_name="attention_head", trigger_mode="always_last", show_progress="minimal")
+
+
+if __name__ == "__main__":
+    with gr.Blocks(title="LM Lab: Attention") as demo:
+        build()
+    demo.queue().launch()

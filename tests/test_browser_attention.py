@@ -1,0 +1,174 @@
+"""In a real browser, offline: bertviz draws its lines for both models, and nothing leaves the app.
+
+Starts ``python app.py`` on a free port, opens it in Debian's headless chromium (driven by
+playwright) with every request to a host other than 127.0.0.1 aborted, and checks, on the
+Attention tab: the head view and the model view of the GPT, then of MiniLM, contain SVG lines;
+the three vendored libraries were served by the app; ``<script>`` typed into the sentence shows
+as text and runs nothing; no request went outside.  Then the Positional tab draws its plots.
+
+Skipped (with the reason) when /usr/bin/chromium or playwright is missing; ``.ci/run``
+installs chromium.  Set LMLAB_SCREENSHOTS=assets/screenshots to save attention.png and
+positional.png there.  About a minute on 2 cores (marked slow).
+
+Run:  python -m pytest tests/test_browser_attention.py -q
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+EVIL = "<script>alert('boo')</script> Romeo"
+COUNT = """() => [document.querySelectorAll('svg line').length,
+                  document.querySelectorAll('svg text').length, document.title,
+                  Array.from(document.querySelectorAll('svg text')).map(t => t.textContent)]"""
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="no /usr/bin/chromium (apt-get install chromium; .ci/run does)"),
+]
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """The real app, started as a user starts it, on a free port; stopped afterwards."""
+    port = free_port()
+    env = os.environ | {"GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+                        "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"app.py exited: {proc.stderr.read()[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail("app.py did not answer within 240 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser_page(app_url):
+    """A chromium page on the app; every outside request aborted and recorded."""
+    from playwright.sync_api import sync_playwright
+
+    log = {"outside": [], "vendor": [], "dialogs": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+        def route(r):
+            url = r.request.url
+            if urlparse(url).hostname == "127.0.0.1" or url.startswith(("about:", "data:",
+                                                                          "blob:")):
+                return r.continue_()
+            log["outside"].append(url)
+            return r.abort()
+
+        page.context.route("**/*", route)
+        page.on("response", lambda r: "assets/vendor/" in r.url and log["vendor"].append(
+            (r.url.rsplit("/", 1)[-1], r.status)))
+        page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
+        page.goto(app_url, wait_until="load", timeout=120_000)  # (a queue stream stays open)
+        page.get_by_role("tab", name="Attention").wait_for(timeout=60_000)
+        yield page, log
+        browser.close()
+
+
+def bertviz_frames(page, token: str, heads: int, timeout: float = 90) -> dict:
+    """{title: (lines, texts, labels)} of the bertviz iframes once they show the new sentence:
+    the head view lists ``token``, the model view has ``heads`` head columns."""
+    deadline, seen = time.time() + timeout, {}
+    while time.time() < deadline:
+        seen = {}
+        for frame in page.frames:
+            if frame != page.main_frame:
+                try:
+                    lines, texts, title, tokens = frame.evaluate(COUNT)
+                except Exception:  # a frame being replaced
+                    continue
+                if title in ("head view", "model view"):
+                    seen[title] = (lines, texts, tokens)
+        if (len(seen) == 2 and all(v[0] > 0 for v in seen.values())
+                and token in seen["head view"][2] and str(heads - 1) in seen["model view"][2]
+                and str(heads) not in seen["model view"][2]):
+            return seen
+        time.sleep(0.5)
+    raise AssertionError(f"bertviz did not draw {token!r} and {heads} heads: {seen}")
+
+
+def screenshot(page, name: str) -> None:
+    folder = os.environ.get("LMLAB_SCREENSHOTS")
+    if folder:
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1400, "height": min(height, 6000)})  # paints iframes
+        time.sleep(1)
+        page.screenshot(path=str(ROOT / folder / name))
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_bertviz_draws_lines_for_both_models_offline(browser_page):
+    page, log = browser_page
+    page.get_by_role("tab", name="Attention").click()
+    gpt = bertviz_frames(page, "·But", heads=4)
+    assert gpt["head view"][0] > 0 and gpt["model view"][0] > 0
+    page.get_by_label("Model").click()
+    page.get_by_role("option", name="MiniLM", exact=False).click()
+    minilm = bertviz_frames(page, "[CLS]", heads=12)
+    assert minilm["head view"][0] > 0 and minilm["model view"][0] > 0
+    screenshot(page, "attention.png")  # MiniLM: a real model's heads
+    print(f"\nSVG lines: GPT head view {gpt['head view'][0]}, model view "
+          f"{gpt['model view'][0]}; MiniLM head view {minilm['head view'][0]}, model view "
+          f"{minilm['model view'][0]}")
+    served = {name for name, status in log["vendor"] if status in (200, 304)}
+    assert {"require.js", "d3.min.js", "jquery.min.js"} <= served, log["vendor"]
+    assert log["outside"] == []
+
+
+def test_script_in_the_sentence_shows_as_text_and_runs_nothing(browser_page):
+    page, log = browser_page
+    page.get_by_role("tab", name="Attention").click()
+    page.get_by_label("Sentence").first.fill(EVIL)
+    page.get_by_role("button", name="Show attention").click()
+    views = bertviz_frames(page, "script", heads=12)  # MiniLM is still picked
+    assert any("<" in t for t in views["head view"][2])  # the token "<" is drawn as text
+    page.wait_for_timeout(1000)
+    assert log["dialogs"] == []  # no alert() ran, in the page or in an iframe
+    assert page.get_by_text("script", exact=True).count() >= 1  # the token chips
+    assert log["outside"] == []
+
+
+def test_positional_tab_draws_its_plots_offline(browser_page):
+    page, log = browser_page
+    page.get_by_role("tab", name="Positional").click()
+    page.wait_for_timeout(2000)
+    plots = page.locator(".js-plotly-plot:visible")
+    assert plots.count() >= 7  # 4 tables, similarity, RoPE pair, encoded scores
+    screenshot(page, "positional.png")
+    assert log["outside"] == []

@@ -1,0 +1,81 @@
+"""The ``lmlab`` command: bad input gives one line on stderr and a non-zero exit, never a
+traceback; good input prints what it promises; nothing can be written under assets/.
+
+Run: python -m pytest tests/test_cli.py
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from lmlab import ASSETS_DIR
+from lmlab.cli import main
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "lmlab.cli", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--prompt", ""], "empty"),
+    (["--prompt", "a " * 400], "reads at most 128"),
+    (["--prompt", "生存还是毁灭"], "never saw in training"),
+    (["--prompt", "x", "--temperature", "-1"], "temperature"),
+    (["--prompt", "x", "--top-p", "0"], "top-p"),
+    (["--prompt", "x", "--top-p", "1.5"], "top-p"),
+    (["--prompt", "x", "--max-new-tokens", "1000000"], "max-new-tokens"),
+    (["--prompt", "x", "--model", "/no/such/folder"], "does not exist"),
+])
+def test_bad_generate_input_is_one_line_and_exit_2(args, message, capsys):
+    assert main(["generate", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_pickle_only_checkpoint_is_refused_from_the_command_line(tmp_path, capsys):
+    (tmp_path / "pytorch_model.bin").write_bytes(b"not really a pickle")
+    (tmp_path / "config.json").write_text("{}")
+    assert main(["generate", "--prompt", "x", "--model", str(tmp_path)]) == 2
+    assert "pickle" in capsys.readouterr().err
+
+
+def test_greedy_generate_prints_the_prompt_and_a_continuation():
+    out = run_cli("generate", "--prompt", "ROMEO.", "--temperature", "0",
+                  "--max-new-tokens", "20")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ROMEO.") and len(out.stdout) > len("ROMEO.") + 5
+
+
+def test_generate_json_is_deterministic_with_a_seed(capsys):
+    args = ["generate", "--prompt", "JULIET.", "--seed", "3", "--max-new-tokens", "15", "--json"]
+    assert main(args) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out) == first
+    assert len(first["new_ids"]) == 15
+
+
+def test_train_refuses_to_write_under_assets(capsys):
+    before = {p: p.stat().st_mtime for p in ASSETS_DIR.rglob("*") if p.is_file()}
+    assert main(["train", "--out", str(ASSETS_DIR / "shakespeare-gpt"), "--steps", "1"]) == 2
+    assert "outside assets" in capsys.readouterr().err
+    assert before == {p: p.stat().st_mtime for p in ASSETS_DIR.rglob("*") if p.is_file()}
+
+
+def test_ngram_rejects_an_order_outside_1_to_5(capsys):
+    assert main(["ngram", "--order", "6"]) == 2
+    assert "order" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_eval_json_reports_gpt_and_ngram_perplexities_on_the_same_tokens():
+    out = run_cli("eval", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["gpt"]["val"]["tokens"] > 100_000
+    kn = report["ngram"]["kneser_ney/3"]["val"]
+    assert 20 < kn < 200 and report["ngram"]["mle/3"]["val"] == "inf"
+    assert report["best_ngram"]["model"].startswith("kneser_ney")

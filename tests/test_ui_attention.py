@@ -1,0 +1,197 @@
+"""The Attention tab's handlers, called directly (no browser), and the offline bertviz HTML.
+
+Checks: the default sentence gives nine step heatmaps and a per-head grid for both models;
+bad input (empty, one token, past the context, emoji, Chinese) gives a clear gr.Error or a
+correct view with a note; ``<script>`` in the text is escaped in every HTML output and cannot
+close bertviz's script; the bertviz iframes name no outside URL and point at vendored files
+that exist; the 64-token bertviz cap is applied and said.  The browser check (lines really
+drawn, offline) is tests/test_browser_attention.py.  About 20 s on 2 cores.
+
+Run:  python -m pytest tests/test_ui_attention.py -q
+"""
+
+import doctest
+import html as std_html
+import json
+import re
+
+import gradio as gr
+import plotly.graph_objects as go
+import pytest
+import torch
+
+import lmlab.ui.html
+from lmlab.ui import attention, html
+
+GPT, MINILM = list(attention.MODELS)
+EVIL = 'Hello <script>alert("x")</script> & </script><img src=x onerror=alert(1)> world'
+
+
+def srcdoc(iframe_html: str) -> str:
+    """The document inside ``<iframe srcdoc="...">``, unescaped."""
+    match = re.fullmatch(r'<iframe [^>]*srcdoc="([^"]*)"></iframe>', iframe_html)
+    assert match, iframe_html[:200]
+    return std_html.unescape(match.group(1))
+
+
+def bertviz_params(doc: str) -> dict:
+    """The JSON that bertviz's script receives."""
+    start = doc.index(html.PARAMS) + len(html.PARAMS)
+    return json.JSONDecoder().raw_decode(doc, start)[0]
+
+
+def outputs(text, model=GPT, layer=0, head=0) -> dict:
+    out = attention.analyze(text, model, layer, head)
+    names = ["tokens", "reading", *[f"step{i}" for i in range(1, 10)], "heads", "head_view",
+             "model_view", "layer", "head"]
+    assert len(out) == len(names)
+    return dict(zip(names, out))
+
+
+# ----------------------------------------------------------------------------- normal use
+
+
+@pytest.mark.parametrize("model", [GPT, MINILM])
+def test_default_sentence_gives_step_heatmaps_and_a_head_grid(model):
+    out = outputs(attention.DEFAULT_TEXT, model, layer=1, head=2)
+    for i in range(1, 10):
+        assert isinstance(out[f"step{i}"], go.Figure)
+    n_head = 4 if model == GPT else 12
+    assert len(out["heads"].data) == n_head
+    weights = out["step7"].data[0].z
+    assert abs(weights.sum(axis=1) - 1).max() < 1e-5  # softmax rows sum to 1
+    assert "Layer 1, head 2." in out["reading"]
+    assert out["layer"]["value"] == 1 and out["head"]["value"] == 2
+
+
+def test_gpt_trace_is_causal_and_minilm_is_not():
+    gpt_masked = outputs(attention.DEFAULT_TEXT, GPT)["step6"].data[0].z
+    mini_masked = outputs(attention.DEFAULT_TEXT, MINILM)["step6"].data[0].z
+    assert (gpt_masked != gpt_masked)[0, 1:].all()  # NaN (blank) above the diagonal
+    assert not (mini_masked != mini_masked).any()
+
+
+def test_switching_models_clamps_layer_and_head_into_range():
+    out = outputs(attention.DEFAULT_TEXT, GPT, layer=5, head=11)  # MiniLM's last head
+    assert out["layer"] == {"__type__": "update", "maximum": 3, "value": 3}
+    assert out["head"]["maximum"] == 3 and out["head"]["value"] == 3
+
+
+def test_inspect_rejects_a_head_the_model_does_not_have():
+    with pytest.raises(gr.Error, match="between 0 and 3"):
+        attention.inspect(attention.DEFAULT_TEXT, GPT, 0, 4)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("text", ["", "   \n ", None])
+def test_empty_text_is_a_clear_error(text):
+    with pytest.raises(gr.Error, match="empty"):
+        attention.analyze(text, GPT, 0, 0)
+
+
+def test_an_unknown_model_is_a_clear_error():
+    with pytest.raises(gr.Error, match="Unknown model"):
+        attention.analyze(attention.DEFAULT_TEXT, "GPT-5", 0, 0)
+
+
+def test_one_token_is_a_clear_error():
+    with pytest.raises(gr.Error, match="single token"):
+        attention.analyze("Romeo", GPT, 0, 0)
+
+
+def test_text_past_the_context_is_cut_and_says_so():
+    out = outputs("Romeo " * 300, GPT)
+    assert "read only the first 128 (its context)" in out["tokens"]
+    assert len(out["step7"].data[0].z) == 128
+
+
+@pytest.mark.parametrize("model, model_cap", [(GPT, 64), (MINILM, 30)])
+def test_bertviz_is_capped_at_64_tokens_and_says_so(model, model_cap):
+    out = outputs("the cat sat on the mat " * 20, model)
+    if model == GPT:
+        assert "bertviz draws only the first 64 of the 128 tokens" in out["tokens"]
+    else:
+        assert ("bertviz draws in the head view only the first 64 and in the model view only "
+                "the first 30") in out["tokens"]
+    for view, cap in (("head_view", html.MAX_TOKENS), ("model_view", model_cap)):
+        params = bertviz_params(srcdoc(out[view]))
+        assert len(params["attention"][0]["left_text"]) == cap
+
+
+def test_model_view_cap_keeps_the_line_count_bounded():
+    assert html.model_view_cap(4, 4) == 64  # the GPT: the full 64
+    assert 6 * 12 * html.model_view_cap(6, 12) ** 2 <= html.MAX_LINES
+    with pytest.raises(ValueError, match="capped at 30"):
+        html.model_view([torch.zeros(1, 12, 31, 31)] * 6, ["x"] * 31)
+
+
+@pytest.mark.parametrize("model", [GPT, MINILM])
+@pytest.mark.parametrize("text", ["I love you 😀🎭", "生存还是毁灭，这是一个问题",
+                                  "مرحبا world"])
+def test_emoji_chinese_and_arabic_give_correct_views(model, text):
+    out = outputs(text, model)
+    assert isinstance(out["step7"], go.Figure)
+    assert "<iframe" in out["head_view"]
+
+
+def test_emoji_notes_name_what_happened():
+    assert "[UNK]" in outputs("I love you 😀", MINILM)["tokens"]
+    assert "part of a character" in outputs("I love you 😀", GPT)["tokens"]
+
+
+# ----------------------------------------------------------------------------- safety
+
+
+@pytest.mark.parametrize("model", [GPT, MINILM])
+def test_script_in_the_text_is_escaped_everywhere(model):
+    out = outputs(EVIL, model)
+    for name in ("tokens", "reading", "head_view", "model_view"):
+        assert "<script" not in out[name].lower(), name  # iframes: all inside srcdoc
+        assert "<img" not in out[name]
+    assert "&lt;" in out["tokens"]
+    for view in ("head_view", "model_view"):
+        doc = srcdoc(out[view])
+        assert doc.count("<script") == 2 and doc.count("</script>") == 2  # require.js + bertviz
+        params = bertviz_params(doc)  # the tokens still arrive intact, as data
+        joined = "".join(params["attention"][0]["left_text"])
+        assert "script" in joined and "<" in joined
+
+
+def test_plot_labels_are_escaped():
+    out = outputs(EVIL, GPT)
+    labels = list(out["step7"].data[0].y)
+    assert not any("<" in label for label in labels)
+    assert any("&lt;" in label for label in labels)
+
+
+@pytest.mark.parametrize("model", [GPT, MINILM])
+def test_bertviz_iframes_name_no_outside_url_and_use_vendored_files(model):
+    out = outputs(attention.DEFAULT_TEXT, model)
+    for view in ("head_view", "model_view"):
+        assert out[view].startswith('<iframe sandbox="allow-scripts" ')
+        doc = srcdoc(out[view])
+        assert not re.search(r"https?:", doc), re.search(r".{40}https?:.{40}", doc)
+        assert "cdnjs" not in doc
+        urls = re.findall(r"gradio_api/file=([^'\"]+)", doc)
+        assert len(urls) == 3
+        for url in urls:
+            path = url if url.endswith(".js") else url + ".js"
+            assert path.startswith(str(html.VENDOR_DIR.resolve())) and open(path).read(100)
+
+
+def test_safe_json_round_trips_and_hides_every_tag():
+    nasty = {"t": ["</script>", "<!--", "&amp;", "a/b", "\u2028", "😀", 'q"uote']}
+    text = html.safe_json(nasty)
+    assert json.loads(text) == nasty
+    assert not set("<>&") & set(text) and "\u2028" not in text
+
+
+def test_an_unknown_outside_url_is_refused_not_requested():
+    with pytest.raises(RuntimeError, match="outside URL"):
+        html.offline('<script src="https://example.com/lib.js"></script>')
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(lmlab.ui.html).failed == 0
