@@ -44,7 +44,7 @@ def vocab_size() -> int:
     return load_tokenizer().vocab_size
 
 
-@lru_cache(maxsize=12)
+@lru_cache(maxsize=6)  # an order-5 model is ~150 MB
 def ngram_model(order: int, smoothing: str = "kneser_ney", gamma: float = 0.1) -> NGramLM:
     """An n-gram model of the training works, fitted once per process and shared read-only."""
     return NGramLM(order, smoothing, gamma=gamma, vocab_size=vocab_size()).fit(

@@ -81,12 +81,19 @@ class Explanation:
 
 
 def classifier_function(model, target: int, batch_size: int = BATCH_SIZE):
-    """f(rows of MiniLM token ids, (N, T)) -> P(target genre) (N,), batched, no gradients."""
+    """f(rows of MiniLM token ids, (N, T)) -> P(target genre) (N,), batched, no gradients.
+
+    Rows hold the text's tokens only; ``[CLS]`` and ``[SEP]`` are added here, never masked.
+    """
+    tok = _bert_tokenizer()
+
     def f(rows: np.ndarray) -> np.ndarray:
         out = []
         with torch.inference_mode():
             for i in range(0, len(rows), batch_size):
                 ids = torch.as_tensor(np.asarray(rows[i:i + batch_size], dtype=np.int64))
+                cls = torch.full((len(ids), 1), tok.cls_token_id)
+                ids = torch.cat([cls, ids, torch.full_like(cls, tok.sep_token_id)], 1)
                 out.append(torch.softmax(model(ids, torch.ones_like(ids)).double(), -1)[:, target])
         return torch.cat(out).numpy()
     return f
@@ -176,17 +183,27 @@ def rank_agreement(shap_values, other) -> float | None:
 # ----------------------------------------------------------------------------- SHAP
 
 
-def _cut(text: str, offsets: list, n_tokens: int, keep: int, from_end: bool):
-    """``text`` cut at a token boundary to ``keep`` tokens (its first, or its last)."""
-    if n_tokens <= keep:
+def _ids_offsets(tokenizer, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    enc = tokenizer(text, return_offsets_mapping=True)
+    return enc["input_ids"], enc["offset_mapping"]
+
+
+def _cut(text: str, tokenize, limit: int, from_end: bool) -> tuple[str, str | None]:
+    """``text`` cut at a token boundary to at most ``limit`` tokens (its first, or its last).
+
+    ``tokenize(text)`` returns (ids, offsets).  Returns the text and a note if it was cut.
+    """
+    ids, offsets = tokenize(text)
+    n, keep = len(ids), limit
+    while len(ids) > limit:  # re-tokenizing the cut text can differ at the edge: check again
+        text = text[offsets[-keep][0]:] if from_end else text[:offsets[keep - 1][1]]
+        ids, offsets = tokenize(text)
+        keep -= 1
+    if n <= limit:
         return text, None
-    if from_end:
-        cut = text[offsets[-keep][0]:]
-        return cut, (f"The text was {n_tokens:,} tokens; only its last {keep} were explained "
-                     "(the GPT's context).")
-    cut = text[:offsets[keep - 1][1]]
-    return cut, (f"The text was {n_tokens:,} tokens; only its first {keep} were explained "
-                 "(the classifier read passages of at most 128).")
+    part = f"last {limit} (the GPT's context)" if from_end else \
+        f"first {limit} (the classifier read passages of at most {limit + 2})"
+    return text, f"The text was {n:,} tokens; only its {part} were explained."
 
 
 def _run_shap(f, masker, text: str, max_evals: int, batch_size: int, progress):
@@ -203,7 +220,37 @@ def _run_shap(f, masker, text: str, max_evals: int, batch_size: int, progress):
         return out
 
     explainer = shap.explainers.Partition(counted, masker)
-    return explainer([text], max_evals=max_evals, batch_size=batch_size, silent=True)[0]
+    state = np.random.get_state()  # shap breaks ties between equal priorities at random
+    np.random.seed(0)
+    try:
+        return explainer([text], max_evals=max_evals, batch_size=batch_size, silent=True)[0]
+    finally:
+        np.random.set_state(state)
+
+
+def _shap_or_exact(f, masker, text: str, ids: list[int], hidden: list[int], max_evals: int,
+                   batch_size: int, progress):
+    """SHAP for two tokens or more; for one token its value is exact: f(text) - f(hidden)."""
+    import shap
+
+    if not ids:
+        raise ValueError("the text has no tokens this model can read; type some words")
+    if len(ids) > 1:
+        return _run_shap(f, masker, text, max_evals, batch_size, progress)
+    on, off = f(np.array([ids, hidden]))
+    return shap.Explanation(values=np.array([on - off]), base_values=off, data=np.array([text]))
+
+
+def _bert_tokenizer():
+    from lmlab.classify import load_tokenizer
+
+    return load_tokenizer()
+
+
+def _no_specials(text: str, return_offsets_mapping: bool = True):
+    """MiniLM's tokenizer without [CLS] / [SEP]: shap's masker then masks text tokens only."""
+    return _bert_tokenizer()(text, add_special_tokens=False,
+                             return_offsets_mapping=return_offsets_mapping)
 
 
 def explain_classifier(model, text: str, target: str | None = None, max_evals: int = MAX_EVALS,
@@ -211,12 +258,9 @@ def explain_classifier(model, text: str, target: str | None = None, max_evals: i
     """Explain the classifier's probability of ``target`` (a genre; default: the predicted one)."""
     import shap
 
-    from lmlab.classify import load_tokenizer
-
-    tok = load_tokenizer()
-    enc = tok(text, return_offsets_mapping=True, add_special_tokens=False)
-    text, note = _cut(text, enc["offset_mapping"], len(enc["input_ids"]), 126, from_end=False)
-    ids = tok(text)["input_ids"]
+    tok = _bert_tokenizer()
+    text, note = _cut(text, lambda s: _ids_offsets(_no_specials, s), 126, from_end=False)
+    ids = _no_specials(text)["input_ids"]
     probs = model.predict_proba([text])[0]
     if target is None:
         target = model.labels[int(probs.argmax())]
@@ -225,13 +269,13 @@ def explain_classifier(model, text: str, target: str | None = None, max_evals: i
     t = model.labels.index(target)
     f = classifier_function(model, t, batch_size)
     t0 = time.perf_counter()
-    sv = _run_shap(f, shap.maskers.Text(tok, output_type="token_ids"), text, max_evals,
-                   batch_size, progress)
+    masker = shap.maskers.Text(_no_specials, mask_token=tok.mask_token_id, output_type="token_ids")
+    sv = _shap_or_exact(f, masker, text, ids, [tok.mask_token_id], max_evals, batch_size,
+                        progress)
     seconds = time.perf_counter() - t0
-    keep = np.array([i not in tok.all_special_ids for i in ids])
-    attention, gxi = classifier_views(model, ids, t)
-    return _finish("classifier", target, sv, keep, float(f(np.array([ids]))[0]), attention, gxi,
-                   [note] if note else [], max_evals, seconds)
+    attention, gxi = classifier_views(model, [tok.cls_token_id, *ids, tok.sep_token_id], t)
+    return _finish("classifier", target, sv, float(f(np.array([ids]))[0]), attention[1:-1],
+                   gxi[1:-1], [note] if note else [], max_evals, seconds)
 
 
 def explain_gpt(model, tokenizer, text: str, target: str | None = None,
@@ -241,10 +285,9 @@ def explain_gpt(model, tokenizer, text: str, target: str | None = None,
     import shap
 
     hf = tokenizer.as_transformers()
-    enc = hf(text, return_offsets_mapping=True)
-    text, note = _cut(text, enc["offset_mapping"], len(enc["input_ids"]),
-                      model.config.block_size - 1, from_end=True)
-    ids = hf(text)["input_ids"][-(model.config.block_size - 1):]
+    text, note = _cut(text, lambda s: _ids_offsets(hf, s), model.config.block_size - 1,
+                      from_end=True)
+    ids = hf(text)["input_ids"]
     eot = tokenizer.eot_id
     if target is None:
         with torch.inference_mode():
@@ -258,40 +301,24 @@ def explain_gpt(model, tokenizer, text: str, target: str | None = None,
         t = target_ids[0]
     f = gpt_function(model, eot, t, batch_size)
     t0 = time.perf_counter()
-    if len(ids) == 1:  # one token: its Shapley value is exact, f(text) - f(nothing)
-        sv = None
-    else:
-        masker = shap.maskers.Text(hf, mask_token=-1, output_type="token_ids")  # -1: drop it
-        sv = _run_shap(f, masker, text, max_evals, batch_size, progress)
+    masker = shap.maskers.Text(hf, mask_token=-1, output_type="token_ids")  # -1: drop the token
+    sv = _shap_or_exact(f, masker, text, ids, [-1], max_evals, batch_size, progress)
     seconds = time.perf_counter() - t0
     attention, gxi = gpt_views(model, ids, eot, t)
-    output = float(f(np.array([ids]))[0])
-    if sv is None:
-        sv = _single_token(text, output, float(f(np.array([[-1]]))[0]))
-    return _finish("gpt", target, sv, np.ones(len(ids), bool), output, attention, gxi,
+    return _finish("gpt", target, sv, float(f(np.array([ids]))[0]), attention, gxi,
                    [note] if note else [], max_evals, seconds)
 
 
-def _single_token(text: str, output: float, base: float):
-    """The exact explanation of a one-token text, as a shap.Explanation."""
-    import shap
-
-    return shap.Explanation(values=np.array([output - base]), base_values=base,
-                            data=np.array([text]))
-
-
-def _finish(model_name, target, sv, keep, output, attention, gxi, notes, max_evals,
+def _finish(model_name, target, sv, output, attention, gxi, notes, max_evals,
             seconds) -> Explanation:
     values = np.asarray(sv.values, float)
-    tokens = [str(s) for s in np.asarray(sv.data)[keep]]
-    kept = values[keep]
     return Explanation(
-        model=model_name, target=target, tokens=tokens, values=[float(v) for v in kept],
+        model=model_name, target=target, tokens=[str(s) for s in np.asarray(sv.data)],
+        values=[float(v) for v in values],
         base_value=float(np.asarray(sv.base_values).reshape(-1)[0]), output=output,
-        attention=[float(v) for v in attention[keep]],
-        grad_x_input=[float(v) for v in gxi[keep]],
-        spearman={"attention": rank_agreement(kept, attention[keep]),
-                  "grad_x_input": rank_agreement(kept, gxi[keep])},
+        attention=[float(v) for v in attention], grad_x_input=[float(v) for v in gxi],
+        spearman={"attention": rank_agreement(values, attention),
+                  "grad_x_input": rank_agreement(values, gxi)},
         notes=notes, max_evals=max_evals, seconds=seconds, shap_explanation=sv)
 
 
@@ -334,7 +361,7 @@ def text_plot_html(expl: Explanation) -> str:
     sv = expl.shap_explanation
     data = np.array([html.escape(str(s), quote=True) for s in np.asarray(sv.data)], dtype=object)
     safe = shap.Explanation(values=np.asarray(sv.values), base_values=sv.base_values, data=data,
-                            output_names=html.escape(expl.target_label(), quote=True),
                             hierarchical_values=getattr(sv, "hierarchical_values", None),
                             clustering=getattr(sv, "clustering", None))
+    safe.output_names = html.escape(expl.target_label(), quote=True)  # a str: shown as the title
     return shap.plots.text(safe, display=False)

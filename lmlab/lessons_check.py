@@ -110,6 +110,27 @@ def run_blocks(blocks: list[CodeBlock], path: str | Path = "<lesson>",
     path = Path(path)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a lesson never reaches a model hub
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    with _torch_state_kept():
+        return _run(blocks, path, echo)
+
+
+@contextlib.contextmanager
+def _torch_state_kept():
+    """Undo what lessons may change in torch's global state (RNG, print options) afterwards,
+    so that running lessons inside a test session leaves the other tests as they were."""
+    torch = sys.modules.get("torch")
+    rng = torch.get_rng_state() if torch else None
+    try:
+        yield
+    finally:
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_printoptions(profile="default", sci_mode=None)
+            if rng is not None:
+                torch.set_rng_state(rng)
+
+
+def _run(blocks: list[CodeBlock], path: Path, echo: bool) -> list[BlockResult]:
     namespace: dict = {"__name__": "__lesson__", "__file__": str(path)}
     results = []
     for block in blocks:

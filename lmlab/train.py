@@ -112,7 +112,8 @@ def heldout_loss(model: GPT, data: torch.Tensor, n_windows: int) -> float:
 
 
 def save_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer, step: int,
-                    gen: torch.Generator, cfg: TrainConfig, log: list[dict]) -> None:
+                    gen: torch.Generator, cfg: TrainConfig, log: list[dict],
+                    runs: list[dict]) -> None:
     """Model (GPT-2 layout), optimizer moments and RNG states, each file written atomically."""
     tensors = {"rng/batches": gen.get_state(), "rng/torch": torch.get_rng_state()}
     for i, (p, st) in enumerate(opt.state.items()):
@@ -120,13 +121,13 @@ def save_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer, step: int
             tensors[f"opt/{i}/{k}"] = v.detach().clone().reshape(-1) if v.dim() == 0 else v
     atomic_write(out / "optimizer.safetensors", lambda p: save_file(tensors, p))
     model.save_pretrained(out, {"lmlab_step": step})
-    state = {"step": step, "config": asdict(cfg), "log": log}
+    state = {"step": step, "config": asdict(cfg), "log": log, "runs": runs}
     atomic_write(out / "train_state.json", lambda p: Path(p).write_text(json.dumps(state)))
 
 
 def load_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer,
-                    gen: torch.Generator) -> tuple[int, list[dict]]:
-    """Restore what ``save_checkpoint`` wrote; returns (step, log)."""
+                    gen: torch.Generator) -> dict:
+    """Restore what ``save_checkpoint`` wrote; returns the training state (step, log, runs)."""
     state = json.loads((out / "train_state.json").read_text())
     config = json.loads((out / "config.json").read_text())
     if config.get("lmlab_step") != state["step"]:
@@ -142,28 +143,36 @@ def load_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer,
             opt.state[p] = st
     gen.set_state(tensors["rng/batches"])
     torch.set_rng_state(tensors["rng/torch"])
-    return state["step"], state["log"]
+    return state
 
 
 # ----------------------------------------------------------------------------- the loop
 
 
-def train(cfg: TrainConfig, out: Path, resume: bool = False, progress: bool = True) -> GPT:
-    """Train (or resume) a GPT into ``out``; returns the final model in eval mode."""
+def train(cfg: TrainConfig, out: Path, resume: bool = False, progress: bool = True,
+          command: str = "") -> GPT:
+    """Train (or resume) a GPT into ``out``; returns the final model in eval mode.
+
+    Each invocation is recorded in the checkpoint's ``runs`` (its command and first step), so a
+    model card can say exactly how the weights were made, resumptions included.
+    """
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     train_data = torch.from_numpy(token_stream("train").astype(np.int64))
     val_data = torch.from_numpy(token_stream("val").astype(np.int64))
     model = GPT(cfg.model)
     opt = make_optimizer(model, cfg)
-    step, log = 0, []
+    state = {"step": 0, "log": [], "runs": []}
     out.mkdir(parents=True, exist_ok=True)
     if resume and (out / "train_state.json").exists():
-        step, log = load_checkpoint(out, model, opt, gen)
+        state = load_checkpoint(out, model, opt, gen)
+    step, log, runs = state["step"], state["log"], state.get("runs", [])
+    runs.append({"from_step": step, "max_steps": cfg.max_steps, "command": command})
     model.train()
     tokens_per_step = cfg.batch_size * cfg.model.block_size
     bar = tqdm(total=cfg.max_steps, initial=step, disable=not progress, file=sys.stderr)
-    t0, t_last, s_last = time.time(), time.time(), step
+    t0 = time.time() - (log[-1]["elapsed_s"] if log else 0.0)  # cumulative over resumptions
+    t_last, s_last = time.time(), step
     while step < cfg.max_steps:
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
@@ -185,14 +194,25 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, progress: bool = Tr
             log.append({"step": step, "train_loss": round(loss.item(), 4),
                         "val_loss": round(val, 4), "elapsed_s": round(time.time() - t0, 1)})
             bar.write(f"step {step}: train loss {loss.item():.3f}, held-out loss {val:.3f}")
-            save_checkpoint(out, model, opt, step, gen, cfg, log)
+            save_checkpoint(out, model, opt, step, gen, cfg, log, runs)
     bar.close()
     return model.eval()
 
 
-def model_card(model: GPT, cfg: TrainConfig, command: str, train_seconds: float,
-               log: list[dict]) -> str:
-    """A markdown card: the exact command, seed, size, time and held-out figures."""
+def samples(model: GPT, prompts=("ROMEO.\n", "KING HENRY.\n"), n_tokens: int = 80) -> list[str]:
+    """Seeded samples as indented markdown blocks, for the model card."""
+    from lmlab.generate import generate
+
+    tok, out = load_tokenizer(), []
+    for seed, prompt in enumerate(prompts):
+        ids = generate(model, tok.encode(prompt), n_tokens, temperature=0.8, top_k=40, seed=seed)
+        text = tok.decode(ids[0].tolist())
+        out += [f"seed {seed}:", "", *["    " + line for line in text.split("\n")], ""]
+    return out
+
+
+def model_card(model: GPT, cfg: TrainConfig, runs: list[dict], log: list[dict]) -> str:
+    """A markdown card: the exact commands, seed, size, time and held-out figures."""
     rows = []
     for split in ("val", "test"):
         ppl = perplexity(model, token_stream(split))
@@ -202,7 +222,8 @@ def model_card(model: GPT, cfg: TrainConfig, command: str, train_seconds: float,
         "# Shakespeare GPT (lmlab)", "",
         f"A GPT-2-architecture model trained from scratch on {len(split_texts('train'))} "
         "Shakespeare works (public domain) by `lmlab train` on a 2-core CPU.", "",
-        f"- command: `{command}`",
+        *[f"- command{' (resumed at step ' + str(r['from_step']) + ')' if r['from_step'] else ''}"
+          f": `{r['command']}`" for r in runs],
         f"- seed: {cfg.seed}",
         f"- shape: {m.n_layer} layers, {m.n_head} heads, width {m.n_embd}, context "
         f"{m.block_size}, vocabulary {m.vocab_size} (byte-level BPE, assets/tokenizer.json)",
@@ -211,12 +232,15 @@ def model_card(model: GPT, cfg: TrainConfig, command: str, train_seconds: float,
         f"({cfg.max_steps * cfg.batch_size * m.block_size:,} tokens)",
         f"- optimizer: AdamW (lr {cfg.lr}, warmup {cfg.warmup_steps}, cosine to {cfg.min_lr}, "
         f"weight decay {cfg.weight_decay}, clip {cfg.grad_clip}), dropout {m.dropout}",
-        f"- training time: {train_seconds / 60:.1f} minutes", "",
+        f"- training time: {log[-1]['elapsed_s'] / 60:.1f} minutes of wall clock (2-core CPU,"
+        " shared with other work)", "",
         "Held-out works (never seen in training), every token scored with at least "
         f"{m.block_size // 2} tokens of context (`lmlab eval` recomputes these):", "",
         "| split | tokens | loss (nats) | perplexity |", "|---|---|---|---|", *rows, "",
         "val = Hamlet, Twelfth Night, Henry V, the Sonnets; test = Macbeth, Much Ado About "
         "Nothing, Richard II, A Lover's Complaint.", "",
+        "Samples (temperature 0.8, top-k 40, written by the code that writes this card):", "",
+        *samples(model), "",
         "Held-out loss during training:", "",
         "| step | train loss | held-out loss | minutes |", "|---|---|---|---|",
         *[f"| {r['step']} | {r['train_loss']} | {r['val_loss']} | {r['elapsed_s'] / 60:.1f} |"

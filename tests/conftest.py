@@ -1,8 +1,10 @@
-"""Shared pytest fixtures: tiny random GPTs and HF GPT-2s saved to temp dirs (no network).
+"""Shared pytest fixtures: tiny random GPTs and HF GPT-2s saved to temp dirs (no network), and
+the whole app running on a free port (``app_server``, once per session).
 
 Run the suite with ``python -m pytest``.
 """
 
+import logging
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach a model hub
@@ -23,3 +25,52 @@ def tiny_hf_gpt2(tmp_path):
     model = GPT2LMHeadModel(cfg).eval()
     model.save_pretrained(tmp_path)
     return model, tmp_path
+
+
+# ----------------------------------------------------------------------------- the running app
+
+
+class _Errors(logging.Handler):
+    """Keeps every log record at ERROR or above (uvicorn's "Exception in ASGI application")."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The whole app (``app.build_app()``), launched once per session in this process on a free
+    port, in gradio's background thread; closed at the end.
+
+    Yields a namespace: ``url``, ``demo`` and ``log_errors`` (log records at ERROR or above,
+    from any logger, while it ran).  Tracebacks gradio prints go to stderr: read them with
+    ``capfd`` (``lmlab.loadtest.uncaught`` tells a crash from a ``gr.Error``).
+    """
+    import importlib.util
+    import types
+    from pathlib import Path
+
+    from lmlab.loadtest import free_port
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    spec = importlib.util.spec_from_file_location(
+        "lmlab_app", Path(__file__).resolve().parents[1] / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    demo = app.build_app()
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                quiet=True)
+    errors = _Errors()
+    loggers = [logging.getLogger(n) for n in ("", "uvicorn", "uvicorn.error", "gradio")]
+    for lg in loggers:
+        lg.addHandler(errors)
+    yield types.SimpleNamespace(url=f"http://127.0.0.1:{port}/", demo=demo,
+                                log_errors=errors.records)
+    for lg in loggers:
+        lg.removeHandler(errors)
+    demo.close()

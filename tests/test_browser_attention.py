@@ -124,13 +124,19 @@ def bertviz_frames(page, token: str, heads: int, timeout: float = 90) -> dict:
 
 
 def screenshot(page, name: str) -> None:
+    """The whole page (iframes painted) as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
     folder = os.environ.get("LMLAB_SCREENSHOTS")
     if folder:
+        path = ROOT / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         height = page.evaluate("() => document.documentElement.scrollHeight")
         page.set_viewport_size({"width": 1400, "height": min(height, 6000)})  # paints iframes
         time.sleep(1)
-        page.screenshot(path=str(ROOT / folder / name))
+        page.screenshot(path=str(path))
         page.set_viewport_size({"width": 1400, "height": 1000})
+        from PIL import Image
+
+        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
 
 
 def test_bertviz_draws_lines_for_both_models_offline(browser_page):

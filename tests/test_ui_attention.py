@@ -181,6 +181,17 @@ def test_bertviz_iframes_name_no_outside_url_and_use_vendored_files(model):
             assert path.startswith(str(html.VENDOR_DIR.resolve())) and open(path).read(100)
 
 
+@pytest.mark.parametrize("view", [html.head_view, html.model_view])
+def test_a_token_holding_a_whole_closing_tag_cannot_end_the_script(view):
+    """Tokenizers split ``</script>``; a caller's own token list need not."""
+    tokens = ["</script><script>alert(1)</script>", "<!--", "x"]
+    doc = srcdoc(view([torch.full((1, 2, 3, 3), 1 / 3)] * 2, tokens))
+    assert doc.count("</script>") == 2 and doc.count("<!--") == 0
+    params = bertviz_params(doc)
+    assert params["attention"][0]["left_text"] == tokens
+    assert doc.count('"left_text"') == 1  # bertviz's second copy of the JSON (a comment) is gone
+
+
 def test_safe_json_round_trips_and_hides_every_tag():
     nasty = {"t": ["</script>", "<!--", "&amp;", "a/b", "\u2028", "😀", 'q"uote']}
     text = html.safe_json(nasty)
@@ -190,7 +201,9 @@ def test_safe_json_round_trips_and_hides_every_tag():
 
 def test_an_unknown_outside_url_is_refused_not_requested():
     with pytest.raises(RuntimeError, match="outside URL"):
-        html.offline('<script src="https://example.com/lib.js"></script>')
+        html._local_urls('<script src="https://example.com/lib.js"></script>')
+    with pytest.raises(RuntimeError, match="no longer has"):
+        html.offline("<p>not bertviz</p>")
 
 
 def test_docstring_examples_run():

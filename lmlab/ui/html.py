@@ -44,6 +44,7 @@ VENDOR = {  # library -> file under assets/vendor/ (see its README.md for versio
 CDN = re.compile(r"https://cdnjs\.cloudflare\.com/ajax/libs/(require\.js|d3|jquery)/[^'\"]+")
 URL = re.compile(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}[/'\"]", re.IGNORECASE)
 PARAMS = "const params = "  # where bertviz's JS receives its JSON (head_view.js, model_view.js)
+HACK = "; // HACK: "  # what follows that JSON on the same line, in both files
 MAX_TOKENS = 64  # bertviz draws every line as an SVG element: more tokens freeze the browser
 MAX_LINES = 64 * 64 * 16  # the model view's lines at most (MiniLM at 64 tokens: 295k, 15 s)
 DECIMALS = 3  # weights are rounded in the page; lines are drawn with these as opacities
@@ -72,33 +73,56 @@ def vendor_url(name: str, extension: bool = True) -> str:
 # ----------------------------------------------------------------------------- making it safe
 
 
-def safe_json(obj) -> str:
-    """JSON that can sit inside ``<script>``: no ``<``, ``>``, ``&`` or ``/`` characters.
+def script_safe(json_text: str) -> str:
+    """Escape ``<``, ``>``, ``&``, ``/`` (and U+2028/9) in JSON text so it can sit in ``<script>``.
 
-    Each becomes a JSON escape (``\\u003c``), which JavaScript reads back as the same string.
-    U+2028 and U+2029 (line separators, invalid raw in older JS) are escaped too.
+    Outside its strings, JSON never contains these characters, so replacing them everywhere
+    only touches strings, where ``\\u003c`` and ``\\/`` are valid escapes that JavaScript
+    reads back as the same characters.
     """
-    text = json.dumps(obj, ensure_ascii=False)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("/", "\\/"),
                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(ch, esc)
-    return text
+        json_text = json_text.replace(ch, esc)
+    return json_text
+
+
+def safe_json(obj) -> str:
+    """``json.dumps`` that can sit inside ``<script>`` (see ``script_safe``)."""
+    return script_safe(json.dumps(obj, ensure_ascii=False))
 
 
 def offline(doc: str) -> str:
-    """bertviz's HTML made safe and offline: its code gets local URLs (``_local_urls``) and
-    each ``const params = {...}`` JSON is re-serialised by ``safe_json``.
+    """bertviz's HTML made safe and offline.
 
-    Only bertviz's own code is searched for URLs: the JSON is data (a token may well be a URL).
+    bertviz fills in ``const params = PYTHON_PARAMS; // HACK: PYTHON_PARAMS is a template
+    marker ...`` with ``str.replace``, which fills *both* markers: its JSON (the weights and the
+    tokens) appears twice on that line, the second time inside a ``//`` comment, where a
+    ``</script>`` would still end the script.  We keep one copy, made ``script_safe``, drop the
+    comment, and give the code around it local URLs (``_local_urls``, which refuses any other
+    outside URL).  The JSON stays out of that URL search: a token may be a URL, as text.
     """
-    out, pos = [], 0
-    decoder = json.JSONDecoder()
-    while (start := doc.find(PARAMS, pos)) >= 0:
-        start += len(PARAMS)
-        params, end = decoder.raw_decode(doc, start)
-        out += [_local_urls(doc[pos:start]), safe_json(params)]
-        pos = end
-    return "".join(out) + _local_urls(doc[pos:])
+    start = doc.find(PARAMS)
+    if start < 0:
+        raise RuntimeError("bertviz's HTML no longer has the 'const params = ...' we expect")
+    start += len(PARAMS)
+    end = doc.find("\n", start)  # json.dumps escapes newlines: the line ends after the JSON
+    end = len(doc) if end < 0 else end
+    return (_local_urls(doc[:start]) + script_safe(_params_json(doc[start:end])) + ";"
+            + _local_urls(doc[end:]))
+
+
+def _params_json(line: str) -> str:
+    """The JSON text J from bertviz's line ``J; // HACK: J is a template marker ...``.
+
+    Both copies are the same string, so the line's length says where the first one ends.
+    """
+    tail = " is a template marker that is replaced by actual params."
+    rest = len(line) - len(HACK) - len(tail)
+    n = rest // 2
+    if line.endswith(tail) and rest % 2 == 0 and line[n:n + len(HACK)] == HACK \
+            and line[n + len(HACK):n + len(HACK) + n] == line[:n]:
+        return line[:n]
+    raise RuntimeError("bertviz's params line changed; update lmlab.ui.html.offline")
 
 
 def _local_urls(code: str) -> str:
@@ -132,7 +156,7 @@ def iframe(doc: str, height: int, title: str) -> str:
 
     The whole page goes in ``srcdoc``, HTML-escaped (``"`` -> ``&quot;``, ``<`` -> ``&lt;``).
     """
-    return (f'<iframe sandbox="allow-scripts" title="{html.escape(title)}" loading="lazy" '
+    return (f'<iframe sandbox="allow-scripts" title="{html.escape(title)}" '
             f'style="width:100%;height:{int(height)}px;border:1px solid #8884;border-radius:6px;'
             f'background:#fff" srcdoc="{html.escape(doc, quote=True)}"></iframe>')
 
@@ -154,7 +178,8 @@ def model_view_cap(n_layer: int, n_head: int) -> int:
     return min(MAX_TOKENS, math.isqrt(MAX_LINES // (n_layer * n_head)))
 
 
-def _check(attentions, tokens: list[str], cap: int) -> list:
+def _prepare(attentions, tokens: list[str], cap: int) -> list:
+    """The attentions rounded for the page, after checking the token cap."""
     if len(tokens) > cap:
         raise ValueError(f"{len(tokens)} tokens; this bertviz view is capped at {cap}")
     return _rounded(attentions)
@@ -168,7 +193,7 @@ def head_view(attentions, tokens: list[str]) -> str:
     """
     from bertviz import head_view as bertviz_head_view
 
-    attn, T = _check(attentions, tokens, MAX_TOKENS), len(tokens)
+    attn, T = _prepare(attentions, tokens, MAX_TOKENS), len(tokens)
     doc = bertviz_head_view(attn, [str(t) for t in tokens], html_action="return").data
     height = T * 22.5 + 30 + 60  # bertviz: tokens x BOXHEIGHT + TEXT_TOP, + the pickers
     return iframe(document(offline(doc), "head view"), min(height, 900), "bertviz head view")
@@ -182,7 +207,7 @@ def model_view(attentions, tokens: list[str]) -> str:
     from bertviz import model_view as bertviz_model_view
 
     n_layer, n_head = len(attentions), attentions[0].shape[1]
-    attn, T = _check(attentions, tokens, model_view_cap(n_layer, n_head)), len(tokens)
+    attn, T = _prepare(attentions, tokens, model_view_cap(n_layer, n_head)), len(tokens)
     doc = bertviz_model_view(attn, [str(t) for t in tokens], html_action="return",
                              display_mode="light").data
     thumb = T * 7 * 12 / n_head + 10  # bertviz's thumbnail height per layer

@@ -1,0 +1,224 @@
+"""Explain tab: which tokens made the prediction, by SHAP, gradients and attention, side by side.
+
+Lesson: lessons/09_explanations.en.md.  Code: ``lmlab.explain``, ``lmlab.classify``.  Run alone:
+``python -m lmlab.ui.explain``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+
+from lmlab.explain import MAX_EVALS, Explanation, explain_classifier, explain_gpt, text_plot_html
+from lmlab.ui import common
+from lmlab.ui.html import document, iframe
+
+MAX_TEXT_CHARS = 60_000  # longer texts are refused; shorter ones are cut to the model's tokens
+MODELS = {"Genre classifier (MiniLM, fine-tuned)": "classifier",
+          "Shakespeare GPT (next token)": "gpt"}
+PREDICTED = "the predicted genre"
+EXAMPLE = ("If music be the food of love, play on;\nGive me excess of it, that, surfeiting,\n"
+           "The appetite may sicken, and so die.\nThat strain again! it had a dying fall:")
+POSITIVE, NEGATIVE = "#ff0051", "#008bfb"  # shap's own red and blue
+
+
+@lru_cache(maxsize=1)
+def classifier():
+    """The shipped genre classifier, loaded once and shared read-only."""
+    from lmlab.classify import load_classifier
+
+    return load_classifier()
+
+
+@lru_cache(maxsize=1)
+def classifier_report() -> dict:
+    """The classifier's figures on the held-out plays: computed on first request, then kept."""
+    from lmlab.classify import evaluate_classifier
+
+    return evaluate_classifier(model=classifier())
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _labels(tokens: list[str]) -> list[str]:
+    """Unique, visible labels: "3: ·the"."""
+    return [f"{i}: {common.token_label(t.strip(' ') or t)}" for i, t in enumerate(tokens)]
+
+
+def shap_figure(e: Explanation):
+    """Bars of SHAP values, one per token in reading order: red pushes up, blue pushes down."""
+    labels = _labels(e.tokens)
+    fig = go.Figure(go.Bar(x=e.values, y=labels, orientation="h",
+                           marker_color=[POSITIVE if v > 0 else NEGATIVE for v in e.values],
+                           hovertemplate="%{y}: %{x:.4f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(title=f"SHAP value (change in {e.target_label()})")
+    return common.style(fig.update_layout(title="SHAP value per token"),
+                        height=max(300, 18 * len(labels) + 80))
+
+
+def comparison_figure(e: Explanation):
+    """SHAP, gradient x input and attention for the same tokens, each scaled to its largest."""
+    rows = {"SHAP": e.values, "gradient × input": e.grad_x_input, "attention": e.attention}
+    z = [np.asarray(v, float) / (np.abs(v).max() or 1.0) for v in rows.values()]
+    fig = go.Figure(go.Heatmap(z=z, x=_labels(e.tokens), y=list(rows), zmid=0, zmin=-1, zmax=1,
+                               colorscale=[[0, NEGATIVE], [0.5, "#ffffff"], [1, POSITIVE]],
+                               customdata=np.array(list(rows.values())),
+                               hovertemplate="%{y}, %{x}: %{customdata:.4g}<extra></extra>"))
+    fig.update_xaxes(type="category", tickangle=-60)
+    return common.style(fig.update_layout(title="Three explanations, same tokens "
+                                                "(each row scaled to its largest value)"),
+                        height=330)
+
+
+def status_markdown(e: Explanation, notes: list[str]) -> str:
+    """The additivity check, the rank agreement, timing and any notes, in plain words."""
+    total = e.base_value + sum(e.values)
+    ok = "✅ holds" if e.additivity_error < 1e-3 else "❌ fails"
+    rho = {k: "undefined (too few tokens)" if v is None else f"{v:+.2f}"
+           for k, v in e.spearman.items()}
+    lines = [f"**Explained:** {common.escape(e.target_label())} = **{e.output:.4f}** "
+             f"({e.model}, {len(e.tokens)} tokens)",
+             f"**Additivity {ok}:** base value {e.base_value:.4f} + sum of SHAP values "
+             f"{sum(e.values):+.4f} = {total:.4f}; output {e.output:.4f} "
+             f"(difference {e.additivity_error:.1e})",
+             f"**Rank agreement with |SHAP| (Spearman):** attention {rho['attention']}, "
+             f"gradient × input {rho['grad_x_input']}",
+             f"SHAP took {e.seconds:.2f} s for at most {e.max_evals} model evaluations."]
+    return "\n\n".join(lines + [f"⚠️ {common.escape(n)}" for n in notes])
+
+
+def confusion_figure(report: dict):
+    """Confusion matrix of the held-out passages: rows true genre, columns predicted."""
+    cm, labels = np.array(report["confusion_matrix"]), report["labels"]
+    fig = go.Figure(go.Heatmap(z=cm, x=labels, y=labels, colorscale="Blues", text=cm,
+                               texttemplate="%{text}", showscale=False,
+                               hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", title="true genre")
+    fig.update_xaxes(title="predicted genre", side="top")
+    return common.style(fig.update_layout(title=""), height=360)
+
+
+def report_markdown(r: dict) -> str:
+    f1 = ", ".join(f"{g} {v:.3f}" for g, v in zip(r["labels"], r["per_class_f1"]))
+    return (f"**{r['n_passages']} passages** of {r['n_lines']} lines from the six held-out "
+            f"plays ({', '.join(r['plays'])}), the same number from each play.\n\n"
+            "| accuracy | macro precision | macro recall | macro-F1 | always one genre |\n"
+            "|---|---|---|---|---|\n"
+            f"| {r['accuracy']:.3f} | {r['macro_precision']:.3f} | {r['macro_recall']:.3f} | "
+            f"{r['macro_f1']:.3f} | {r['majority_accuracy']:.3f} |\n\n"
+            f"F1 per genre: {f1}. Computed in {r['seconds']:.0f} s.")
+
+
+# ----------------------------------------------------------------------------- handlers
+
+
+def _check(text: str | None, model: str) -> tuple[str, list[str]]:
+    """Validate the text; returns it and notes for the reader."""
+    text = common.clean_input(text, "text", max_chars=MAX_TEXT_CHARS)
+    notes = []
+    if len(text.split()) == 1:
+        notes.append("One word: SHAP has a single token (or word piece) to share the output "
+                     "among, so the picture is simple. Try a line or two.")
+    if model == "gpt":
+        from lmlab.textcheck import unseen_characters
+
+        unseen = unseen_characters(text)
+        if unseen:
+            notes.append("The GPT never saw these characters in training: "
+                         + " ".join(unseen[:8]) + "; expect noise around them.")
+    return text, notes
+
+
+def run(text, model_name, genre, token, max_evals, progress=gr.Progress()):
+    """Explain: returns (text plot iframe, SHAP bars, comparison heatmap, status markdown)."""
+    model = MODELS.get(model_name, "classifier")
+    text, notes = _check(text, model)
+    if max_evals is None or not 20 <= int(max_evals) <= 5000:
+        raise gr.Error("Model evaluations must be between 20 and 5,000.")
+
+    def tick(fraction: float) -> None:
+        progress(fraction, desc="SHAP: the model reads masked copies of the text")
+
+    progress(0, desc="loading the model")
+    try:
+        if model == "classifier":
+            target = None if genre in (None, "", PREDICTED) else genre
+            e = explain_classifier(classifier(), text, target, int(max_evals), progress=tick)
+        else:
+            e = explain_gpt(common.gpt(), common.tokenizer(), text, (token or None),
+                            int(max_evals), progress=tick)
+    except ValueError as exc:
+        raise gr.Error(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+    notes = e.notes + notes
+    plot = iframe(document(text_plot_html(e), "shap text plot"), 240, "shap text plot")
+    return (plot, shap_figure(e), comparison_figure(e),
+            status_markdown(e, notes))
+
+
+def switch_model(model_name):
+    """Show the genre picker for the classifier, the token box for the GPT."""
+    gpt = MODELS.get(model_name) == "gpt"
+    return gr.update(visible=not gpt), gr.update(visible=gpt)
+
+
+def evaluate(progress=gr.Progress()):
+    """The classifier's confusion matrix and metrics on the held-out plays."""
+    progress(0, desc="classifying 600 held-out passages (about a minute the first time)")
+    r = classifier_report()
+    return confusion_figure(r), report_markdown(r)
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def build() -> None:
+    """Lay out the Explain tab inside the current Blocks context."""
+    from lmlab.classify import LABELS
+
+    gr.Markdown("Which words made the model say that? **SHAP** hides groups of tokens, runs the "
+                "model on each masked copy and shares the change out, token by token "
+                "(**red** pushes the output up, **blue** down). Beside it, two cheaper views of "
+                "the same tokens: **gradient × input** and **attention** (last layer, mean over "
+                "heads), and how well each agrees with SHAP.")
+    with gr.Tab("Explain a prediction"):
+        with gr.Row():
+            with gr.Column(scale=2):
+                text = gr.Textbox(EXAMPLE, label="Text", lines=5, max_length=MAX_TEXT_CHARS)
+                go_btn = gr.Button("Explain", variant="primary")
+            with gr.Column(scale=1):
+                model = gr.Radio(list(MODELS), value=next(iter(MODELS)), label="Model")
+                genre = gr.Dropdown([PREDICTED, *LABELS], value=PREDICTED,
+                                    label="Explain the probability of")
+                token = gr.Textbox("", label="Next token to explain (empty: the GPT's choice)",
+                                   visible=False, max_length=40)
+                max_evals = gr.Slider(20, 2000, value=MAX_EVALS, step=10,
+                                      label="SHAP model evaluations (more: finer, slower)")
+        status = gr.Markdown()
+        with gr.Row():
+            plot_html = gr.HTML(label="shap's text plot")
+            bars = gr.Plot(label="SHAP values")
+        compare = gr.Plot(label="SHAP, gradient × input, attention")
+        model.change(switch_model, model, [genre, token], api_name="explain_switch_model",
+                     show_progress="hidden")
+        gr.on([go_btn.click, text.submit], run, [text, model, genre, token, max_evals],
+              [plot_html, bars, compare, status], api_name="explain", concurrency_limit=2)
+    with gr.Tab("Classifier on held-out plays"):
+        gr.Markdown("The genre classifier never saw these six plays in training. Rows are the "
+                    "true genre, columns the predicted one.")
+        eval_btn = gr.Button("Evaluate now", variant="primary")
+        with gr.Row():
+            cm = gr.Plot(label="Confusion matrix")
+            metrics = gr.Markdown()
+        eval_btn.click(evaluate, None, [cm, metrics], api_name="classifier_report",
+                       concurrency_limit=1)
+
+
+if __name__ == "__main__":
+    with gr.Blocks(title="LM Lab: Explain") as demo:
+        build()
+    demo.queue().launch()
