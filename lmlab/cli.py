@@ -312,7 +312,7 @@ def add_finetune(sub) -> None:
 def cmd_explain(args) -> int:
     from lmlab.explain import MAX_EVALS, explain
 
-    max_evals = MAX_EVALS if args.max_evals is None else args.max_evals
+    max_evals = MAX_EVALS[args.model] if args.max_evals is None else args.max_evals
     if not 20 <= max_evals <= 100_000:
         raise UsageError(f"--max-evals must be between 20 and 100000, not {max_evals}")
     e = explain(args.text, args.model, args.target, max_evals)
@@ -337,7 +337,7 @@ def add_explain(sub) -> None:
     p.add_argument("--target", default=None, help="classifier: a genre (default: predicted); "
                    "gpt: one next token (default: the greedy one)")
     p.add_argument("--max-evals", type=int, default=None,
-                   help="SHAP model evaluations (default: lmlab.explain.MAX_EVALS)")
+                   help="SHAP model evaluations (default: classifier 100, gpt 200)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 
