@@ -7,6 +7,7 @@ change the address).
 import gradio as gr
 
 from lmlab.ui import attention, generate, ngram, positional
+from lmlab.ui import explain
 
 HEADER = """# LM Lab
 Look inside real, working language models. Every number on screen is computed by the `lmlab`
@@ -15,7 +16,7 @@ package (open it: each tab names its module). Default model: a GPT-2-shaped **Sh
 Everything runs offline."""
 
 TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", attention),
-        ("Positional", positional)]  # in teaching order
+        ("Positional", positional), ("Explain", explain)]  # in teaching order
 
 
 def build_app() -> gr.Blocks:
@@ -24,7 +25,10 @@ def build_app() -> gr.Blocks:
         for title, module in TABS:
             with gr.Tab(title):
                 module.build()
-    demo.queue(default_concurrency_limit=2, max_size=64)
+    # A classroom: 30 students on 2 cores.  Each event runs at most 2 at a time unless its tab
+    # sets its own concurrency_limit (heavy ones: 1); at most 100 events wait, about 3 per
+    # student: past that a wait runs to minutes, and "the queue is full" is the honest answer.
+    demo.queue(default_concurrency_limit=2, max_size=100)
     return demo
 
 

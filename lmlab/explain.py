@@ -17,7 +17,7 @@ What is explained is one number:
   greedy one); hidden tokens are removed (a GPT has no mask token), and every context starts with
   ``<|endoftext|>`` so that "everything hidden" is the start of a document.
 
-Two cheaper views of the same tokens, to compare with SHAP (``Comparison``):
+Two cheaper views of the same tokens, to compare with SHAP:
 
 - **gradient x input**: d output / d embedding, dotted with the embedding (one backward pass).
 - **attention**: the last layer, mean over heads: for the classifier the attention each token
@@ -25,9 +25,15 @@ Two cheaper views of the same tokens, to compare with SHAP (``Comparison``):
   last position (the one that predicts the next token).
 
 Spearman's rank correlation with |SHAP| says how far each view agrees with SHAP.
+
+    >>> e = explain("To be, or not to", model="gpt")  # explains log p(greedy next token)
+    >>> abs(e.base_value + sum(e.values) - e.output) < 1e-3
+    True
 """
 
 from __future__ import annotations
+
+import copy
 
 import time
 from dataclasses import dataclass, field
@@ -35,7 +41,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-MAX_EVALS = 300  # model evaluations per explanation: <= 5 s for a 4-line passage (lessons/09)
+# model evaluations per explanation, by model.  The tab's default 4-line passage, warm process, on
+# the 2-core CPU: classifier 0.9 s (2 threads) / 1.7 s (1 thread), GPT 0.5-0.9 s; while other
+# jobs held the cores, 2 threads took 4-6 s.  A MiniLM call costs ~10x a GPT call.
+MAX_EVALS = {"classifier": 100, "gpt": 200}
 BATCH_SIZE = 64  # masked texts per model call
 MODELS = ("classifier", "gpt")
 
@@ -45,7 +54,7 @@ class Explanation:
     """One SHAP explanation plus the attention and gradient views of the same tokens."""
 
     model: str  # "classifier" or "gpt"
-    target: str  # what is explained, e.g. "P(comedy)" or "log p(' the' | text)"
+    target: str  # the genre ("comedy") or the next token (" the") whose output is explained
     tokens: list[str]  # the text cut into the model's tokens (special tokens left out)
     values: list[float]  # SHAP value per token
     base_value: float  # output with every token hidden
@@ -54,7 +63,7 @@ class Explanation:
     grad_x_input: list[float]  # gradient x input per token
     spearman: dict[str, float | None]  # rank agreement of each view with |SHAP|
     notes: list[str] = field(default_factory=list)  # truncation and other remarks
-    max_evals: int = MAX_EVALS  # model evaluations SHAP was allowed
+    max_evals: int = 0  # model evaluations SHAP was allowed
     seconds: float = 0.0  # wall time of the SHAP part
     shap_explanation: object = None  # the shap.Explanation (for shap's own text plot)
 
@@ -69,8 +78,8 @@ class Explanation:
     def to_json(self) -> dict:
         """The JSON of ``lmlab explain --json``."""
         return {"model": self.model, "target": self.target, "explained": self.target_label(),
-                "tokens": self.tokens,
-                "values": self.values, "base_value": self.base_value, "output": self.output,
+                "tokens": self.tokens, "values": self.values, "base_value": self.base_value,
+                "output": self.output,
                 "additivity_error": self.additivity_error, "attention": self.attention,
                 "grad_x_input": self.grad_x_input, "spearman": self.spearman,
                 "notes": self.notes, "max_evals": self.max_evals,
@@ -115,21 +124,23 @@ def last_logits(model, idx: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
 def gpt_function(model, eot_id: int, target: int, batch_size: int = BATCH_SIZE):
     """f(rows of GPT token ids, -1 = hidden, (N, T)) -> log p(target | kept tokens) (N,).
 
-    Hidden tokens are dropped and ``<|endoftext|>`` goes first; rows are right-padded (a causal
-    model never looks right, so padding changes nothing before it).
+    Hidden tokens are dropped and ``<|endoftext|>`` goes first.  Rows are batched by length and
+    right-padded (a causal model never looks right, so padding changes nothing before it).
     """
     def f(rows: np.ndarray) -> np.ndarray:
-        out = []
+        seqs = [[eot_id] + [int(t) for t in r if t >= 0] for r in rows]
+        order = np.argsort([len(s) for s in seqs], kind="stable")  # similar lengths pad less
+        out = np.zeros(len(seqs))
         with torch.inference_mode():
-            for i in range(0, len(rows), batch_size):
-                seqs = [[eot_id] + [int(t) for t in r if t >= 0] for r in rows[i:i + batch_size]]
-                ids = torch.full((len(seqs), max(map(len, seqs))), eot_id)
-                for j, s in enumerate(seqs):
-                    ids[j, :len(s)] = torch.tensor(s)
-                last = torch.tensor([len(s) - 1 for s in seqs])
+            for i in range(0, len(seqs), batch_size):
+                idx = order[i:i + batch_size]
+                ids = torch.full((len(idx), len(seqs[idx[-1]])), eot_id)
+                for j, k in enumerate(idx):
+                    ids[j, :len(seqs[k])] = torch.tensor(seqs[k])
+                last = torch.tensor([len(seqs[k]) - 1 for k in idx])
                 logits = last_logits(model, ids, last).double()
-                out.append(torch.log_softmax(logits, -1)[:, target])
-        return torch.cat(out).numpy()
+                out[idx] = torch.log_softmax(logits, -1)[:, target].numpy()
+        return out
     return f
 
 
@@ -150,7 +161,11 @@ def classifier_views(model, ids: list[int], target: int) -> tuple[np.ndarray, np
 
 
 def gpt_views(model, ids: list[int], eot_id: int, target: int) -> tuple[np.ndarray, np.ndarray]:
-    """(attention of the last position, gradient x input) per token of ``ids`` for log p(target)."""
+    """(attention of the last position, gradient x input) per token of ``ids`` for log p(target).
+
+    The hook goes on a private copy: the shared model serves other users' requests meanwhile.
+    """
+    model = copy.deepcopy(model)  # 2.2M parameters: a few milliseconds
     store = {}
 
     def grab(module, inputs, output):  # the token embeddings become a leaf we can differentiate
@@ -253,8 +268,9 @@ def _no_specials(text: str, return_offsets_mapping: bool = True):
                              return_offsets_mapping=return_offsets_mapping)
 
 
-def explain_classifier(model, text: str, target: str | None = None, max_evals: int = MAX_EVALS,
-                       batch_size: int = BATCH_SIZE, progress=None) -> Explanation:
+def explain_classifier(model, text: str, target: str | None = None,
+                       max_evals: int = MAX_EVALS["classifier"], batch_size: int = BATCH_SIZE,
+                       progress=None) -> Explanation:
     """Explain the classifier's probability of ``target`` (a genre; default: the predicted one)."""
     import shap
 
@@ -279,7 +295,7 @@ def explain_classifier(model, text: str, target: str | None = None, max_evals: i
 
 
 def explain_gpt(model, tokenizer, text: str, target: str | None = None,
-                max_evals: int = MAX_EVALS, batch_size: int = BATCH_SIZE,
+                max_evals: int = MAX_EVALS["gpt"], batch_size: int = BATCH_SIZE,
                 progress=None) -> Explanation:
     """Explain the GPT's log-probability of the next token ``target`` (default: greedy)."""
     import shap
@@ -294,10 +310,11 @@ def explain_gpt(model, tokenizer, text: str, target: str | None = None,
             t = int(model(torch.tensor([[eot] + ids])).logits[0, -1].argmax())
         target = tokenizer.decode([t])
     else:
-        target_ids = tokenizer.encode(target)
-        if len(target_ids) != 1:
-            shown = " + ".join(repr(s) for s in tokenizer.token_strings(target_ids)) or "nothing"
-            raise ValueError(f"the target must be one token; {target!r} is {shown}")
+        target_ids = tokenizer.encode(target[:100])
+        if len(target_ids) != 1 or len(target) > 100:
+            pieces = [repr(s) for s in tokenizer.token_strings(target_ids[:4])]
+            shown = " + ".join(pieces + ["..."] * (len(target_ids) > 4)) or "nothing"
+            raise ValueError(f"the target must be one token; {target[:20]!r} is {shown}")
         t = target_ids[0]
     f = gpt_function(model, eot, t, batch_size)
     t0 = time.perf_counter()
@@ -323,26 +340,25 @@ def _finish(model_name, target, sv, output, attention, gxi, notes, max_evals,
 
 
 def explain(text: str, model: str = "classifier", target: str | None = None,
-            max_evals: int = MAX_EVALS, progress=None, classifier=None, gpt=None,
+            max_evals: int | None = None, progress=None, classifier=None, gpt=None,
             tokenizer=None) -> Explanation:
-    """One entry point for the CLI and the tab; loads the shipped models unless given."""
+    """One entry point for the CLI: loads the shipped models unless given."""
     if not text or not text.strip():
         raise ValueError("the text is empty; give a few words, e.g. --text 'To be, or not to be'")
+    if model not in MODELS:
+        raise ValueError(f"model must be classifier or gpt, not {model!r}")
+    max_evals = max_evals or MAX_EVALS[model]
     if model == "classifier":
         from lmlab.classify import load_classifier
 
         return explain_classifier(classifier or load_classifier(), text, target, max_evals,
                                   progress=progress)
-    if model == "gpt":
-        from lmlab.gpt import GPT
-        from lmlab.tokenizer import load_tokenizer
+    from lmlab import ASSETS_DIR
+    from lmlab.gpt import GPT
+    from lmlab.tokenizer import load_tokenizer
 
-        from lmlab import ASSETS_DIR
-
-        return explain_gpt(gpt or GPT.from_pretrained(ASSETS_DIR / "shakespeare-gpt"),
-                           tokenizer or load_tokenizer(), text, target, max_evals,
-                           progress=progress)
-    raise ValueError(f"model must be classifier or gpt, not {model!r}")
+    return explain_gpt(gpt or GPT.from_pretrained(ASSETS_DIR / "shakespeare-gpt"),
+                       tokenizer or load_tokenizer(), text, target, max_evals, progress=progress)
 
 
 # ----------------------------------------------------------------------------- the text plot
@@ -365,3 +381,18 @@ def text_plot_html(expl: Explanation) -> str:
                             clustering=getattr(sv, "clustering", None))
     safe.output_names = html.escape(expl.target_label(), quote=True)  # a str: shown as the title
     return shap.plots.text(safe, display=False)
+
+
+def warm_up() -> None:
+    """Import shap (and the parts of transformers it checks models against) and compile its
+    numba helpers once, on a toy model: about 10 s that the first explanation in a process would
+    otherwise pay.  The app calls this in the background at start-up.
+    """
+    import shap
+    import transformers.modeling_utils  # noqa: F401  (shap's is_transformers_lm imports it)
+    from transformers import PreTrainedTokenizerFast  # noqa: F401  (the GPT's masker uses it)
+
+    def f(rows):
+        return np.array([len(str(r)) for r in rows], dtype=np.float64)
+
+    _run_shap(f, shap.maskers.Text(), "warm up the explainer", 20, 8, None)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 
@@ -42,14 +43,41 @@ class SamplingConfig:
 
 @dataclass(frozen=True)
 class Step:
-    """One generation step, with what the UI needs to show why this token was picked."""
+    """One generation step, with what the UI needs to show why this token was picked.
+
+    Only ``token_id`` and ``logits`` are stored; the rest is computed when first read, so
+    plain generation pays for none of it.
+    """
 
     token_id: int  # the token chosen
-    prob: float  # its probability in the distribution it was drawn from
     logits: torch.Tensor  # (V,) raw logits, for re-scaling by another temperature
-    probs: torch.Tensor  # (V,) the distribution drawn from (after temperature, top-k, top-p)
-    kept: torch.Tensor  # (V,) bool, tokens that survived top-k / top-p
-    entropy: float  # of the temperature-scaled distribution, in nats
+    config: SamplingConfig  # how it was picked
+
+    @cached_property
+    def filtered(self) -> torch.Tensor:
+        """(V,) logits after temperature, top-k and top-p (-inf where removed)."""
+        return filter_logits(self.logits, self.config)
+
+    @cached_property
+    def probs(self) -> torch.Tensor:
+        """(V,) the distribution the token was drawn from."""
+        return self.filtered.softmax(-1)
+
+    @cached_property
+    def kept(self) -> torch.Tensor:
+        """(V,) bool, tokens that survived top-k / top-p."""
+        return torch.isfinite(self.filtered)
+
+    @property
+    def prob(self) -> float:
+        """The chosen token's probability in the distribution it was drawn from."""
+        return float(self.probs[self.token_id])
+
+    @cached_property
+    def entropy(self) -> float:
+        """Entropy of the temperature-scaled distribution, in nats."""
+        t = self.config.temperature
+        return entropy(self.logits / t if t > 0 else self.logits)
 
 
 # ----------------------------------------------------------------------------- one step
@@ -99,15 +127,10 @@ def entropy(logits: torch.Tensor) -> float:
 
 def pick(logits: torch.Tensor, cfg: SamplingConfig, gen: torch.Generator | None) -> Step:
     """Choose the next token from (V,) logits."""
-    filtered = filter_logits(logits, cfg)
-    probs = filtered.softmax(-1)
     if cfg.temperature == 0:
-        token = int(logits.argmax())
-    else:
-        token = int(torch.multinomial(probs, 1, generator=gen))
-    scaled = logits / cfg.temperature if cfg.temperature > 0 else logits
-    return Step(token, float(probs[token]), logits, probs, torch.isfinite(filtered),
-                entropy(scaled))
+        return Step(int(logits.argmax()), logits, cfg)
+    probs = filter_logits(logits, cfg).softmax(-1)
+    return Step(int(torch.multinomial(probs, 1, generator=gen)), logits, cfg)
 
 
 # ----------------------------------------------------------------------------- the loop

@@ -1,7 +1,7 @@
 """Hostile input, every endpoint: each call ends in a result or a gr.Error, never a crash, and
 nothing typed comes back as live HTML.
 
-Walks the running app's API description (``lmlab.loadtest.endpoints``, from
+Walks the running app's API description (``lmlab.endpoints.endpoints``, from
 ``gradio_client``'s ``view_api`` and the config), so a new tab is covered without new code.
 For every parameter in turn, the others keep their defaults:
 
@@ -18,26 +18,31 @@ traceback in the server's stderr that does not end in ``gradio.exceptions.Error`
 Markdown and plot output is searched for ``<script>alert`` / ``onerror=alert`` outside a
 sandboxed ``<iframe srcdoc>`` and, unescaped once, inside it.
 
-Endpoints whose default call takes over ``HEAVY_S`` get fewer text values (empty, whitespace,
-100k, control characters, and the all-in-one string) and only bounds for numbers.
-About 2-3 minutes on 2 cores (marked slow).
+Endpoints whose default call takes over ``HEAVY_S`` (SHAP, generation) are sampled: fewer
+values (100k, control characters, the all-in-one string, empty, whitespace; bounds for
+numbers), taken round-robin over the parameters, at most ``HEAVY_CASES`` calls or
+``HEAVY_BUDGET_S`` seconds; what was left out is printed.  About 2-4 minutes on 2 cores
+(marked slow).
 
 Run:  python -m pytest tests/test_app_hostile.py -q -s
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from html.parser import HTMLParser
 
 import pytest
 
-from lmlab.loadtest import GENERIC, client_for, endpoints, uncaught
+from lmlab.endpoints import GENERIC, client_for, endpoints, uncaught
 
 pytestmark = pytest.mark.slow
 
 HEAVY_S = 1.5  # a default call slower than this: sample the values
+HEAVY_CASES = 30  # calls at most per heavy endpoint
+HEAVY_BUDGET_S = 45  # seconds at most per heavy endpoint (the call running at the limit ends)
 TIMEOUT_S = 120  # one call
 TEXT = {
     "empty": "",
@@ -56,9 +61,9 @@ TEXT = {
 }
 TEXT["all in one"] = "ROMEO. " + " ".join(v for k, v in TEXT.items()
                                           if k not in ("empty", "whitespace", "100k characters"))
-HEAVY_TEXT = ["empty", "whitespace", "100k characters", "NUL and control characters",
-              "all in one"]
-CHOICE = ["empty", "<script>", "../../etc/passwd", "100k characters"]
+HEAVY_TEXT = ["100k characters", "NUL and control characters", "all in one", "empty",
+              "whitespace"]  # in order of priority
+CHOICE = ["<script>", "empty", "../../etc/passwd", "100k characters"]
 HTML_OUTPUTS = ("Html", "HTML", "Markdown", "Plot", "HighlightedText", "Chatbot")
 
 
@@ -70,9 +75,13 @@ def number_values(p, heavy: bool) -> list[tuple[str, object]]:
     step = p.step or (1 if p.precision == 0 or p.component == "Number" else 0.01)
     vals = []
     if p.minimum is not None:
-        vals += [("min", p.minimum), ("below min", p.minimum - step)]
+        vals += [("below min", p.minimum - step)]
     if p.maximum is not None:
-        vals += [("max", p.maximum), ("above max", p.maximum + step)]
+        vals += [("above max", p.maximum + step)]
+    if p.maximum is not None:
+        vals += [("max", p.maximum)]  # the heaviest request the page allows
+    if p.minimum is not None:
+        vals += [("min", p.minimum)]
     if p.minimum is None and p.maximum is None:
         vals += [("0", 0), ("negative", -1), ("huge", 10**20)]
     if not heavy:
@@ -93,10 +102,11 @@ def number_values(p, heavy: bool) -> list[tuple[str, object]]:
 
 
 def values(p, heavy: bool) -> list[tuple[str, object]]:
+    """(label, value) pairs for one parameter, most telling first."""
     if p.kind == "text":
         return [(k, TEXT[k]) for k in (HEAVY_TEXT if heavy else TEXT)]
     if p.kind == "choice":
-        return [("None", None)] + [(k, TEXT[k]) for k in CHOICE]
+        return [(k, TEXT[k]) for k in CHOICE[:2 if heavy else None]] + [("None", None)]
     if p.kind == "number":
         return number_values(p, heavy)
     if p.component == "Checkbox":
@@ -193,6 +203,16 @@ def short(v) -> str:
 # ----------------------------------------------------------------------------- the walk
 
 
+def cases(ep, heavy: bool) -> tuple[list[tuple[int, str, object]], list[str]]:
+    """(param index, label, value) for one endpoint, round-robin over its parameters (so a
+    heavy endpoint cut short still tried each parameter's first values); and the parameters
+    no value is made for."""
+    per = [[(i, label, v) for label, v in values(p, heavy)] for i, p in enumerate(ep.params)]
+    skipped = [f"{p.name} ({p.component})" for p, c in zip(ep.params, per) if not c]
+    mixed = [c for row in itertools.zip_longest(*per) for c in row if c is not None]
+    return mixed, skipped
+
+
 def test_every_endpoint_survives_hostile_input(app_server, capfd):
     client = client_for(app_server.url)
     eps = endpoints(client)
@@ -201,23 +221,26 @@ def test_every_endpoint_survives_hostile_input(app_server, capfd):
     for ep in eps:
         t0 = time.perf_counter()
         outcome, problems = call(client, ep, ep.defaults(), capfd, app_server.log_errors)
-        base_s = time.perf_counter() - t0
         failures += [(ep.api_name, "(defaults)", "", p) for p in problems]
-        heavy, n_calls, n_errors, skipped = base_s > HEAVY_S, 1, 0, []
-        for i, p in enumerate(ep.params):
-            cases = values(p, heavy)
-            if not cases:
-                skipped.append(f"{p.name} ({p.component})")
-            for label, v in cases:
-                args = ep.defaults()
-                args[i] = v
-                outcome, problems = call(client, ep, args, capfd, app_server.log_errors)
-                n_calls += 1
-                n_errors += outcome.startswith("gr.Error")
-                failures += [(ep.api_name, p.name, f"{label}: {short(v)}", pr) for pr in problems]
+        heavy = time.perf_counter() - t0 > HEAVY_S
+        todo, skipped = cases(ep, heavy)
+        n_calls, n_errors, left = 1, 0, []
+        for k, (i, label, v) in enumerate(todo):
+            if heavy and (n_calls >= HEAVY_CASES
+                          or time.perf_counter() - t0 > HEAVY_BUDGET_S):
+                left = [f"{ep.params[j].name}={lab}" for j, lab, _ in todo[k:]]
+                break
+            args = ep.defaults()
+            args[i] = v
+            outcome, problems = call(client, ep, args, capfd, app_server.log_errors)
+            n_calls += 1
+            n_errors += outcome.startswith("gr.Error")
+            failures += [(ep.api_name, ep.params[i].name, f"{label}: {short(v)}", pr)
+                         for pr in problems]
         lines.append(f"{ep.api_name}: {n_calls} calls, {n_errors} gr.Error, "
                      f"{time.perf_counter() - t0:.1f} s" + (" (heavy: sampled)" if heavy else "")
-                     + (f"; not walked: {', '.join(skipped)}" if skipped else ""))
+                     + (f"; not walked: {', '.join(skipped)}" if skipped else "")
+                     + (f"; left out: {', '.join(left)}" if left else ""))
     with capfd.disabled():
         print(f"\nhostile walk, {time.perf_counter() - t_start:.0f} s:\n  " + "\n  ".join(lines))
     report = "\n".join(f"{ep} [{param}] {value} -> {problem}"
@@ -242,5 +265,6 @@ def test_injected_finds_live_html_but_not_escaped_or_sandboxed():
     assert not injected('<script>const params = {"t": "\\u003cscript\\u003ealert(1)"}</script>')
     ok = '<iframe sandbox="allow-scripts" srcdoc="&lt;b&gt;&amp;lt;script&amp;gt;alert"></iframe>'
     assert not injected(ok)
-    assert injected('<iframe sandbox="allow-scripts" srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;">')
+    live = "&lt;script&gt;alert(1)&lt;/script&gt;"  # escaped once: runs inside the iframe
+    assert injected(f'<iframe sandbox="allow-scripts" srcdoc="{live}"></iframe>')
     assert injected('<iframe srcdoc="hi"></iframe>')

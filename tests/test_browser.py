@@ -2,8 +2,9 @@
 
 Opens the app (the session's ``app_server``) in Debian's headless chromium, driven by
 playwright, with every request to a host other than 127.0.0.1 / localhost aborted and recorded.
-Then, for each tab found by ``role=tab`` (a new tab is covered without new code): click it,
-click its primary button if it has one, wait until the app is idle, and check what shows:
+Then, for each tab found by ``role=tab`` (a new tab is covered without new code; tabs inside a
+tab once it is open): click it, click its primary button if it has one, wait until the app is
+idle, and check what shows:
 
 - every plotly plot in the tab is drawn (``.js-plotly-plot`` with SVG paths), and a tab
   with plots has at least one;
@@ -158,19 +159,26 @@ def screenshot(page, name: str, folder: Path) -> Path:
 
 
 def test_every_tab_runs_its_main_action_offline(browser, app_server, tmp_path):
-    from lmlab.loadtest import client_for, endpoints
+    from lmlab.endpoints import client_for, endpoints
 
     page, log = browser
-    folder = Path(os.environ.get("LMLAB_SCREENSHOTS", "")) or tmp_path
+    folder = Path(os.environ.get("LMLAB_SCREENSHOTS") or tmp_path)
     folder = folder if folder.is_absolute() else ROOT / folder
     streams = any(ep.generator for ep in endpoints(client_for(app_server.url)))
-    tabs = page.get_by_role("tab")
-    names = [tabs.nth(i).inner_text().strip() for i in range(tabs.count())]
-    assert names, "no role=tab in the page"
-    problems, report, streamed = [], [], []
-    for name in names:
+    problems, report, streamed, visited = [], [], [], []
+    while True:  # every visible tab not yet visited: nested tabs show once their parent is open
+        tabs = page.get_by_role("tab")
+        names = [t.inner_text().strip() for t in tabs.all() if t.is_visible()]
+        todo = [n for n in names if n not in visited]
+        if not todo:
+            break
+        name = todo[0]
+        visited.append(name)
         page.get_by_role("tab", name=name, exact=True).click()
         page.wait_for_timeout(500)
+        shown = [t.inner_text().strip() for t in page.get_by_role("tab").all() if t.is_visible()]
+        if set(shown) - set(names):  # a tab of tabs: its inner tabs are visited next
+            continue
         panel = page.locator(PANEL).last
         buttons = panel.locator("button.primary:visible")
         action = buttons.first.inner_text().strip() if buttons.count() else None
@@ -197,11 +205,14 @@ def test_every_tab_runs_its_main_action_offline(browser, app_server, tmp_path):
         toasts = page.locator(".toast-body:visible")
         if toasts.count():
             problems.append(f"{name}: error shown: {toasts.first.inner_text()[:300]!r}")
+            for close in page.locator(".toast-close:visible").all():
+                close.click()
         shot = screenshot(page, name, folder)
         report.append(f"{name}: {action or '(no button)'} {seconds:.1f} s, plots {len(plots)}, "
                       f"iframes {[(f['iframe'], f.get('lines')) for f in frames]}, "
                       f"streamed text lengths {grew[:3]}...{grew[-1:]}, {shot.name} "
                       f"{shot.stat().st_size // 1024} KB")
+    assert visited, "no role=tab in the page"
     print("\n" + "\n".join(report))
     if streams and not streamed:
         problems.append("the app has a streaming endpoint, but no tab's main action streamed")

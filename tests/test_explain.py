@@ -30,9 +30,9 @@ def gpt():
 
 @pytest.fixture(scope="module")
 def classifier():
-    from lmlab.classify import load_classifier
+    from lmlab.classify import shipped_classifier
 
-    return load_classifier()
+    return shipped_classifier()
 
 
 def check_additive(e: Explanation) -> None:
@@ -137,12 +137,12 @@ def test_cli_explain_json_and_errors(capsys):
 @pytest.mark.slow
 def test_classifier_explanation_is_additive_for_predicted_and_chosen_genre(classifier):
     text = "If music be the food of love, play on;\nGive me excess of it"
-    e = explain_classifier(classifier, text, max_evals=120)
+    e = explain_classifier(classifier, text, max_evals=60)
     check_additive(e)
     probs = classifier.predict_proba([text])[0]
     assert e.target == classifier.labels[int(probs.argmax())]
     assert e.output == pytest.approx(probs.max(), abs=1e-5)
-    other = explain_classifier(classifier, text, target="history", max_evals=120)
+    other = explain_classifier(classifier, text, target="history", max_evals=40)
     check_additive(other)
     assert other.output == pytest.approx(probs[classifier.labels.index("history")], abs=1e-5)
     with pytest.raises(ValueError, match="one of"):
@@ -153,9 +153,9 @@ def test_classifier_explanation_is_additive_for_predicted_and_chosen_genre(class
 def test_classifier_bad_inputs(classifier):
     one = explain_classifier(classifier, "Romeo")
     check_additive(one)
-    emoji = explain_classifier(classifier, "🎭 my lord 🎭", max_evals=60)
+    emoji = explain_classifier(classifier, "🎭 my lord 🎭", max_evals=20)
     check_additive(emoji)
-    long = explain_classifier(classifier, "word " * 5000, max_evals=60)
+    long = explain_classifier(classifier, "word " * 5000, max_evals=20)
     assert len(long.tokens) == 126 and any("only its first 126" in n for n in long.notes)
     with pytest.raises(ValueError, match="no tokens"):
         explain_classifier(classifier, "\u200b")

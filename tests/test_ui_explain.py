@@ -34,7 +34,7 @@ def test_gpt_explanation_renders_a_sandboxed_plot_and_the_additivity_check():
     plot, bars, compare, status = run("To be, or not to be, that is the question:")
     assert plot.startswith('<iframe sandbox="allow-scripts"') and "allow-same-origin" not in plot
     assert "onmouseover=" in srcdoc(plot)  # shap's own handlers run inside the sandbox only
-    assert "Additivity ✅ holds" in status and "Spearman" in status
+    assert "Additivity holds ✓" in status and "Spearman" in status
     assert len(bars.data[0].x) == len(compare.data[0].x)
     assert [t for t in compare.data[0].y] == ["SHAP", "gradient × input", "attention"]
 
@@ -73,11 +73,11 @@ def test_too_long_text_and_bad_settings_are_refused():
         run("To be", token=" Juliet's nurse")
 
 
-def test_switch_model_shows_the_right_target_box():
-    genre, token = tab.switch_model(GPT)
-    assert genre["visible"] is False and token["visible"] is True
-    genre, token = tab.switch_model(CLASSIFIER)
-    assert genre["visible"] is True and token["visible"] is False
+def test_switch_model_shows_the_right_target_box_and_budget():
+    genre, token, evals = tab.switch_model(GPT)
+    assert genre["visible"] is False and token["visible"] is True and evals["value"] == 200
+    genre, token, evals = tab.switch_model(CLASSIFIER)
+    assert genre["visible"] is True and token["visible"] is False and evals["value"] == 100
 
 
 def test_report_panel_formats_the_metrics(monkeypatch):
@@ -102,7 +102,7 @@ def test_tab_builds_alone_with_named_api_endpoints():
 @pytest.mark.slow
 def test_classifier_explanation_in_the_tab():
     plot, bars, compare, status = run("Now is the winter of our discontent", model=CLASSIFIER,
-                                      max_evals=80)
+                                      max_evals=40)
     assert "holds" in status and "P(" in status
-    *_, status = run("my lord", model=CLASSIFIER, genre="history", max_evals=40)
+    *_, status = run("my lord", model=CLASSIFIER, genre="history", max_evals=20)
     assert "P(history)" in status

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from functools import lru_cache
 
 import gradio as gr
 
+from lmlab.cache import load_once
 from lmlab import ASSETS_DIR
 
 SHIPPED_GPT = ASSETS_DIR / "shakespeare-gpt"
 MAX_CHARS = 2000  # longest text any tab accepts
 
 
-@lru_cache(maxsize=4)
+@load_once(maxsize=4)
 def gpt(name: str = "shakespeare"):
     """A GPT by picker name ("shakespeare" or "hub:<id>"), loaded once and shared read-only."""
     from lmlab.gpt import GPT
@@ -39,7 +39,7 @@ def gpt(name: str = "shakespeare"):
     return model
 
 
-@lru_cache(maxsize=4)
+@load_once(maxsize=4)
 def tokenizer(name: str = "shakespeare"):
     """The tokenizer that goes with ``gpt(name)``."""
     from lmlab.hub import CheckpointError, load_hub_tokenizer

@@ -20,17 +20,17 @@ MAX_TEXT_CHARS = 60_000  # longer texts are refused; shorter ones are cut to the
 MODELS = {"Genre classifier (MiniLM, fine-tuned)": "classifier",
           "Shakespeare GPT (next token)": "gpt"}
 PREDICTED = "the predicted genre"
-EXAMPLE = ("If music be the food of love, play on;\nGive me excess of it, that, surfeiting,\n"
-           "The appetite may sicken, and so die.\nThat strain again! it had a dying fall:")
+EXAMPLE = ("Once more unto the breach, dear friends, once more,\n"  # Henry V: a held-out play
+           "Or close the wall up with our English dead.\n"
+           "In peace there's nothing so becomes a man\nAs modest stillness and humility;")
 POSITIVE, NEGATIVE = "#ff0051", "#008bfb"  # shap's own red and blue
 
 
-@lru_cache(maxsize=1)
 def classifier():
     """The shipped genre classifier, loaded once and shared read-only."""
-    from lmlab.classify import load_classifier
+    from lmlab.classify import shipped_classifier
 
-    return load_classifier()
+    return shipped_classifier()
 
 
 @lru_cache(maxsize=1)
@@ -45,8 +45,9 @@ def classifier_report() -> dict:
 
 
 def _labels(tokens: list[str]) -> list[str]:
-    """Unique, visible labels: "3: ·the"."""
-    return [f"{i}: {common.token_label(t.strip(' ') or t)}" for i, t in enumerate(tokens)]
+    """Unique, visible, escaped labels: "3: the" (plotly reads a little HTML in labels)."""
+    return [common.escape(f"{i}: {common.token_label(t.strip(' ') or t)}")
+            for i, t in enumerate(tokens)]
 
 
 def shap_figure(e: Explanation):
@@ -70,6 +71,7 @@ def comparison_figure(e: Explanation):
                                customdata=np.array(list(rows.values())),
                                hovertemplate="%{y}, %{x}: %{customdata:.4g}<extra></extra>"))
     fig.update_xaxes(type="category", tickangle=-60)
+    fig.update_yaxes(autorange="reversed")  # SHAP on top
     return common.style(fig.update_layout(title="Three explanations, same tokens "
                                                 "(each row scaled to its largest value)"),
                         height=330)
@@ -78,7 +80,7 @@ def comparison_figure(e: Explanation):
 def status_markdown(e: Explanation, notes: list[str]) -> str:
     """The additivity check, the rank agreement, timing and any notes, in plain words."""
     total = e.base_value + sum(e.values)
-    ok = "✅ holds" if e.additivity_error < 1e-3 else "❌ fails"
+    ok = "holds ✓" if e.additivity_error < 1e-3 else "fails ✗"
     rho = {k: "undefined (too few tokens)" if v is None else f"{v:+.2f}"
            for k, v in e.spearman.items()}
     lines = [f"**Explained:** {common.escape(e.target_label())} = **{e.output:.4f}** "
@@ -161,9 +163,10 @@ def run(text, model_name, genre, token, max_evals, progress=gr.Progress()):
 
 
 def switch_model(model_name):
-    """Show the genre picker for the classifier, the token box for the GPT."""
-    gpt = MODELS.get(model_name) == "gpt"
-    return gr.update(visible=not gpt), gr.update(visible=gpt)
+    """Show the genre picker for the classifier, the token box for the GPT; its default budget."""
+    model = MODELS.get(model_name, "classifier")
+    return (gr.update(visible=model == "classifier"), gr.update(visible=model == "gpt"),
+            gr.update(value=MAX_EVALS[model]))
 
 
 def evaluate(progress=gr.Progress()):
@@ -173,18 +176,39 @@ def evaluate(progress=gr.Progress()):
     return confusion_figure(r), report_markdown(r)
 
 
+def _warm_up() -> None:
+    """Compile shap's helpers and load the classifier (background thread at start-up)."""
+    from lmlab.explain import warm_up
+
+    try:
+        warm_up()
+        classifier()
+    except Exception:  # noqa: BLE001  a failure here shows on the first click instead
+        pass
+
+
 # ----------------------------------------------------------------------------- layout
 
 
 def build() -> None:
-    """Lay out the Explain tab inside the current Blocks context."""
+    """Lay out the Explain tab inside the current Blocks context.
+
+    Warms shap up and loads the classifier in the background, so the first click is as fast as
+    later ones.
+    """
+    import threading
+
     from lmlab.classify import LABELS
+
+    threading.Thread(target=_warm_up, name="explain-warm-up", daemon=True).start()
 
     gr.Markdown("Which words made the model say that? **SHAP** hides groups of tokens, runs the "
                 "model on each masked copy and shares the change out, token by token "
                 "(**red** pushes the output up, **blue** down). Beside it, two cheaper views of "
                 "the same tokens: **gradient × input** and **attention** (last layer, mean over "
-                "heads), and how well each agrees with SHAP.")
+                "heads), and how well each agrees with SHAP. With few model evaluations SHAP "
+                "stops splitting early: the tokens of a group it did not split share the group's "
+                "value equally; more evaluations give finer detail.")
     with gr.Tab("Explain a prediction"):
         with gr.Row():
             with gr.Column(scale=2):
@@ -196,17 +220,18 @@ def build() -> None:
                                     label="Explain the probability of")
                 token = gr.Textbox("", label="Next token to explain (empty: the GPT's choice)",
                                    visible=False, max_length=40)
-                max_evals = gr.Slider(20, 2000, value=MAX_EVALS, step=10,
+                max_evals = gr.Slider(20, 2000, value=MAX_EVALS["classifier"], step=10,
                                       label="SHAP model evaluations (more: finer, slower)")
         status = gr.Markdown()
         with gr.Row():
             plot_html = gr.HTML(label="shap's text plot")
             bars = gr.Plot(label="SHAP values")
         compare = gr.Plot(label="SHAP, gradient × input, attention")
-        model.change(switch_model, model, [genre, token], api_name="explain_switch_model",
+        model.change(switch_model, model, [genre, token, max_evals],
+                     api_name="explain_switch_model",
                      show_progress="hidden")
         gr.on([go_btn.click, text.submit], run, [text, model, genre, token, max_evals],
-              [plot_html, bars, compare, status], api_name="explain", concurrency_limit=2)
+              [plot_html, bars, compare, status], api_name="explain", concurrency_limit=1)
     with gr.Tab("Classifier on held-out plays"):
         gr.Markdown("The genre classifier never saw these six plays in training. Rows are the "
                     "true genre, columns the predicted one.")
