@@ -33,4 +33,7 @@ def build_app() -> gr.Blocks:
 
 
 if __name__ == "__main__":
+    import torch
+
+    torch.set_num_threads(1)  # requests run side by side on 2 cores; one thread each
     build_app().launch()

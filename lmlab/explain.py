@@ -1,6 +1,6 @@
 """Explanations: which tokens pushed a prediction up or down, measured three ways.
 
-Lesson: lessons/09_explanations.en.md.  Tab: Explain.  CLI: ``lmlab explain``.
+Lesson: lessons/07_compression_and_safety.en.md.  Tab: Explain.  CLI: ``lmlab explain``.
 
 **SHAP** (shap's Partition explainer with its Text masker) asks: if we hide some tokens, how
 does the output change?  It hides groups of neighbouring tokens (a tree that follows phrases),
@@ -34,7 +34,6 @@ Spearman's rank correlation with |SHAP| says how far each view agrees with SHAP.
 from __future__ import annotations
 
 import copy
-
 import time
 from dataclasses import dataclass, field
 

@@ -1,6 +1,6 @@
 """Passages for the genre task: the spoken lines of each play, split by whole plays.
 
-Lesson: lessons/09_explanations.en.md.  Used by ``lmlab.classify``.
+Lesson: lessons/07_compression_and_safety.en.md.  Used by ``lmlab.classify``.
 
 A passage is ``n_lines`` consecutive *spoken* lines of one play: the cast list, act and scene
 headings, speaker names ("KING HENRY.") and [stage directions] are removed, so the classifier

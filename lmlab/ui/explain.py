@@ -1,6 +1,6 @@
 """Explain tab: which tokens made the prediction, by SHAP, gradients and attention, side by side.
 
-Lesson: lessons/09_explanations.en.md.  Code: ``lmlab.explain``, ``lmlab.classify``.  Run alone:
+Lesson: lessons/07_compression_and_safety.en.md.  Code: ``lmlab.explain``, ``lmlab.classify``.  Run alone:
 ``python -m lmlab.ui.explain``.
 """
 
