@@ -79,3 +79,6 @@ def test_eval_json_reports_gpt_and_ngram_perplexities_on_the_same_tokens():
     kn = report["ngram"]["kneser_ney/3"]["val"]
     assert 20 < kn < 200 and report["ngram"]["mle/3"]["val"] == "inf"
     assert report["best_ngram"]["model"].startswith("kneser_ney")
+    clf = report["classifier"]  # issue 6: held-out plays, computed now
+    assert clf["macro_f1"] > clf["majority_accuracy"] + 0.1
+    assert sum(map(sum, clf["confusion_matrix"])) == clf["n_passages"]
