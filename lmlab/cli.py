@@ -192,6 +192,10 @@ def cmd_eval(args) -> int:
     report["gpt_over_best_ngram"] = {
         s: round(report["gpt"][s]["perplexity"] / report["ngram"][best][s], 4)
         for s in ("val", "test")}
+    if not args.no_classifier:
+        from lmlab.classify import evaluate_classifier
+
+        report["classifier"] = evaluate_classifier()
     if args.json:
         print(json.dumps(report))
         return 0
@@ -200,12 +204,18 @@ def cmd_eval(args) -> int:
     print(f"best n-gram ({best}): val {report['best_ngram']['val']}, "
           f"test {report['best_ngram']['test']}")
     print(f"GPT / best n-gram perplexity: {report['gpt_over_best_ngram']}")
+    if "classifier" in report:
+        r = report["classifier"]
+        print(f"genre classifier, {r['n_passages']} held-out passages: accuracy "
+              f"{r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f} (majority "
+              f"{r['majority_accuracy']:.3f})")
     return 0
 
 
 def add_eval(sub) -> None:
     p = sub.add_parser("eval", help="held-out figures of the shipped models, computed now")
     p.add_argument("--model", default=str(SHIPPED_GPT), help="GPT checkpoint folder")
+    p.add_argument("--no-classifier", action="store_true", help="skip the genre classifier")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
