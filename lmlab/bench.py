@@ -22,7 +22,12 @@ import torch
 def row(bench: str, metric: str, ours: float, peer: float, peer_name: str,
         higher_is_better: bool = True, **extra) -> dict:
     """One result row; ``ratio`` > 1 always means lmlab is ahead."""
-    ratio = ours / peer if higher_is_better else peer / ours
+    if ours == peer:  # includes inf == inf (two models that both give a zero probability)
+        ratio = 1.0
+    elif higher_is_better:
+        ratio = ours / peer
+    else:
+        ratio = peer / ours if ours else float("inf")
     return {"bench": bench, "metric": metric, "ours": round(ours, 4), "peer": round(peer, 4),
             "peer_name": peer_name, "ratio": round(ratio, 3),
             "higher_is_better": higher_is_better, **extra}

@@ -56,14 +56,12 @@ def _agree(a: float, b: float) -> bool:
 def _rows(what: str, n_tokens: int, ours_t: list[float], peer_t: list[float],
           ours_pp: float, peer_pp: float, peer_name: str) -> list[dict]:
     """The two rows of one comparison: speed (higher is better), perplexity (lower is)."""
+    from lmlab.bench import row
+
     ours, peer = n_tokens / statistics.median(ours_t), n_tokens / statistics.median(peer_t)
-    return [{"bench": "ngram", "metric": f"fit+perplexity tokens/s {what}", "ours": ours,
-             "peer": peer, "peer_name": peer_name, "ratio": ours / peer,
-             "higher_is_better": True},
-            {"bench": "ngram", "metric": f"held-out perplexity {what}", "ours": ours_pp,
-             "peer": peer_pp, "peer_name": peer_name,
-             "ratio": peer_pp / ours_pp if ours_pp != peer_pp else 1.0,  # inf == inf: 1.0
-             "higher_is_better": False}]
+    return [row("ngram", f"fit+perplexity tokens/s {what}", ours, peer, peer_name),
+            row("ngram", f"held-out perplexity {what}", ours_pp, peer_pp, peer_name,
+                higher_is_better=False)]
 
 
 def bench_ngram(order: int = 3, n_train_tokens: int = 200_000, n_eval_tokens: int = 50_000,

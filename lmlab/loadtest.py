@@ -268,10 +268,9 @@ def run_load(url: str, clients: int = 30, duration_s: float = 120, seed: int = 0
 
 def _row(metric: str, ours: float, peer: float, higher_is_better: bool, **extra) -> dict:
     """A row in ``lmlab.bench``'s format; the peer is our own goal ("budget")."""
-    ratio = ours / peer if higher_is_better else (peer / ours if ours else float("inf"))
-    return {"bench": "app", "metric": metric, "ours": round(ours, 4), "peer": round(peer, 4),
-            "peer_name": "budget", "ratio": round(ratio, 3), "higher_is_better": higher_is_better,
-            **extra}
+    from lmlab.bench import row
+
+    return row("app", metric, ours, peer, "budget", higher_is_better, **extra)
 
 
 def rows(result: dict, cold_start_s: float | None = None) -> list[dict]:

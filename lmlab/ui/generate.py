@@ -72,7 +72,7 @@ def text_html(prompt: str, steps: list[dict]) -> str:
 def _settings(temperature, top_k, top_p, max_new, seed) -> tuple:
     """Validate the controls; returns (SamplingConfig, max_new, seed)."""
     try:
-        cfg = SamplingConfig(float(temperature), int(top_k) or None if top_k else None,
+        cfg = SamplingConfig(float(temperature), int(top_k) if top_k else None,
                              float(top_p) if top_p is not None and top_p < 1 else None)
     except (TypeError, ValueError) as exc:
         raise gr.Error(str(exc).capitalize() + ".") from None
