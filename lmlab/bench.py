@@ -125,7 +125,7 @@ def _generation_rates(ours, hf, prompt: torch.Tensor, new: int, repeats: int,
         return interleaved(fns, repeats)
 
 
-def bench_generate(repeats: int = 3) -> list[dict]:
+def bench_generate(repeats: int = 5) -> list[dict]:
     """Greedy generation tokens/s, batch 1: lmlab (KV cache) vs transformers, vs no cache."""
     import tempfile
 
@@ -138,26 +138,31 @@ def bench_generate(repeats: int = 3) -> list[dict]:
     transformers.logging.set_verbosity_error()
     peer_name = f"transformers {transformers.__version__} generate"
     rows = []
-    shipped = GPT.from_pretrained(SHIPPED_GPT)
-    new = shipped.config.block_size - 8  # the shipped model reads 128 tokens at most
-    cases = [("shipped Shakespeare GPT", shipped,
-              GPT2LMHeadModel.from_pretrained(SHIPPED_GPT).eval(), new)]
+
+    def measure(name: str, ours, hf, new: int, no_cache: bool) -> None:
+        prompt = torch.randint(1, ours.config.vocab_size, (1, 8),
+                               generator=torch.Generator().manual_seed(1))
+        rates = _generation_rates(ours, hf, prompt, new, repeats, no_cache)
+        metric = f"greedy tokens/s, batch 1, {new} new tokens, {name}"
+        rows.append(row("generate", metric, rates[0], rates[1], peer_name))
+        if no_cache:
+            rows.append(row("generate", metric + " (KV cache vs none)", rates[0], rates[2],
+                            "lmlab without KV cache"))
+
+    # The shipped model first, before the GPT-2-small pair (1 GB) exists: with those in memory
+    # both libraries ran the small model slower here (ours 1061 -> 690 tok/s, transformers
+    # 467 -> 404), which is not how anyone runs it.
+    shipped = GPT.from_pretrained(SHIPPED_GPT)  # it reads 128 tokens at most
+    measure("shipped Shakespeare GPT", shipped,
+            GPT2LMHeadModel.from_pretrained(SHIPPED_GPT).eval(), shipped.config.block_size - 8,
+            no_cache=True)
     with tempfile.TemporaryDirectory() as tmp:  # GPT-2 small's shape, random weights
         torch.manual_seed(0)
         cfg = GPT2Config(bos_token_id=0, eos_token_id=0)  # 12 layers, 768 wide, 50,257 tokens
         GPT2LMHeadModel(cfg).save_pretrained(tmp)
-        cases.append(("GPT-2-small-sized random model", GPT.from_pretrained(tmp),
-                      GPT2LMHeadModel.from_pretrained(tmp).eval(), 200))
-        for name, ours, hf, n in cases:
-            prompt = torch.randint(1, ours.config.vocab_size, (1, 8),
-                                   generator=torch.Generator().manual_seed(1))
-            shipped_case = ours is shipped  # the no-cache run of GPT-2 small takes minutes
-            rates = _generation_rates(ours, hf, prompt, n, repeats, no_cache=shipped_case)
-            metric = f"greedy tokens/s, batch 1, {n} new tokens, {name}"
-            rows.append(row("generate", metric, rates[0], rates[1], peer_name))
-            if shipped_case:
-                rows.append(row("generate", metric + " (KV cache vs none)", rates[0], rates[2],
-                                "lmlab without KV cache"))
+        # without the cache this model would take minutes, so that comparison is skipped
+        measure("GPT-2-small-sized random model", GPT.from_pretrained(tmp),
+                GPT2LMHeadModel.from_pretrained(tmp).eval(), 200, no_cache=False)
     return rows
 
 
@@ -173,5 +178,5 @@ def bench_app() -> list[dict]:
     return run()
 
 
-BENCHES: dict[str, Callable[[], list[dict]]] = {"app": bench_app, "train": bench_train, "ngram": bench_ngram,
-                                                  "generate": bench_generate}
+BENCHES: dict[str, Callable[[], list[dict]]] = {
+    "app": bench_app, "train": bench_train, "ngram": bench_ngram, "generate": bench_generate}

@@ -23,6 +23,8 @@ from functools import cached_property
 
 import torch
 
+from lmlab.gpt import KVCache
+
 
 @dataclass(frozen=True)
 class SamplingConfig:
@@ -146,7 +148,7 @@ def _as_batch(idx) -> torch.Tensor:
     return idx
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def generate_stream(model, idx, max_new_tokens: int, temperature: float = 1.0,
                     top_k: int | None = None, top_p: float | None = None,
                     seed: int | None = None, use_cache: bool = True) -> Iterator[Step]:
@@ -154,19 +156,22 @@ def generate_stream(model, idx, max_new_tokens: int, temperature: float = 1.0,
     cfg = SamplingConfig(temperature, top_k, top_p)
     if max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be >= 0, not {max_new_tokens}")
-    idx = _as_batch(idx)[:, -model.config.block_size:]
+    block = model.config.block_size
+    tokens = _as_batch(idx)[0, -block:].tolist()
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     model.eval()
-    past, feed = None, idx
+    cache, feed = None, tokens
     for _ in range(max_new_tokens):
-        out = model(feed, past_key_values=past, use_cache=use_cache)
+        if cache is None and use_cache:
+            cache = KVCache(model.config, 1, model.transformer.wte.weight.dtype)
+        out = model(torch.tensor([feed]), past_key_values=cache)
         step = pick(out.logits[0, -1], cfg, gen)
         yield step
-        idx = torch.cat([idx, torch.tensor([[step.token_id]])], dim=1)
-        if use_cache and idx.size(1) <= model.config.block_size:
-            past, feed = out.past_key_values, idx[:, -1:]
+        tokens.append(step.token_id)
+        if use_cache and len(tokens) <= block:
+            feed = tokens[-1:]
         else:  # no cache, or the context is full: slide the window and start afresh
-            past, feed = None, idx[:, -model.config.block_size:]
+            cache, feed = None, tokens[-block:]
 
 
 def generate(model, idx, max_new_tokens: int, temperature: float = 1.0,

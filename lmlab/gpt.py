@@ -30,9 +30,6 @@ from safetensors.torch import load_file, save_file
 
 from lmlab.attention import causal_mask, scaled_dot_product
 
-KVCache = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: keys, values (B, nh, T, hs)
-
-
 @dataclass
 class GPTConfig:
     """The shape of a GPT.  Defaults are the shipped Shakespeare model's."""
@@ -58,7 +55,44 @@ class GPTOutput:
     loss: torch.Tensor | None = None  # mean cross-entropy when targets are given
     attentions: list[torch.Tensor] | None = None  # per layer (B, nh, T, T_k)
     hidden_states: list[torch.Tensor] | None = None  # n_layer + 1 tensors (B, T, C), as HF
-    past_key_values: KVCache | None = None  # per layer (k, v) when use_cache=True
+    past_key_values: KVCache | None = None  # every layer's keys, values (use_cache)
+
+
+# ----------------------------------------------------------------------------- the KV cache
+
+
+class KVCache:
+    """Every layer's keys and values, in one buffer sized for the whole context.
+
+    Generation feeds one new token per step.  Its key and value go into the next free slot
+    (no copying of ever-longer tensors), and attention reads the filled part.  ``cache[i]`` is
+    layer i's (keys, values), each (B, nh, len(cache), hs); iterating gives every layer's.
+    """
+
+    def __init__(self, config: GPTConfig, batch_size: int = 1, dtype=torch.float32,
+                 device=None):
+        hs = config.n_embd // config.n_head
+        self.buffer = torch.zeros(config.n_layer, 2, batch_size, config.n_head,
+                                  config.block_size, hs, dtype=dtype, device=device)
+        self.length = 0  # positions filled so far; the forward pass advances it
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
+        kv = self.buffer[layer, :, :, :, :self.length]
+        return kv[0], kv[1]
+
+    def __iter__(self):
+        return (self[i] for i in range(self.buffer.size(0)))
+
+    def store(self, layer: int, k: torch.Tensor, v: torch.Tensor):
+        """Write a layer's new (B, nh, T, hs) keys and values; return all of them so far."""
+        end = self.length + k.size(2)
+        kv = self.buffer[layer, :, :, :, :end]  # (2, B, nh, end, hs), a view
+        kv[0, :, :, self.length:] = k
+        kv[1, :, :, self.length:] = v
+        return kv[0], kv[1]
 
 
 # ----------------------------------------------------------------------------- the blocks
@@ -67,20 +101,22 @@ class GPTOutput:
 class CausalSelfAttention(nn.Module):
     """Multi-head self-attention where a token sees only itself and earlier tokens."""
 
-    def __init__(self, config: GPTConfig):
+    def __init__(self, config: GPTConfig, layer_idx: int = 0):
         super().__init__()
         self.n_head = config.n_head
+        self.layer_idx = layer_idx  # which slot of a KVCache is this layer's
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)  # q, k, v in one matmul
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)  # W^O, mixes the heads
         self.attn_dropout = nn.Dropout(config.dropout)
         self.resid_dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x, past=None, output_attentions=False):
+    def forward(self, x, cache: KVCache | None = None, output_attentions: bool = False):
+        """(B, T, C) -> (output (B, T, C), weights (B, nh, T, T_k) or None)."""
         B, T, C = x.shape
-        q, k, v = self.c_attn(x).split(C, dim=2)  # each (B, T, C)
-        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
-        if past is not None:  # keys and values of earlier positions, from the KV cache
-            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        qkv = self.c_attn(x).view(B, T, 3, self.n_head, C // self.n_head)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, nh, T, hs)
+        if cache is not None:  # keys and values of earlier positions, from the KV cache
+            k, v = cache.store(self.layer_idx, k, v)
         T_k = k.size(2)  # (B, nh, T_k, hs)
         if output_attentions:  # the explicit path: the weights are kept to be looked at
             y, weights = scaled_dot_product(q, k, v, causal_mask(T, T_k, x.device))
@@ -92,8 +128,8 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
                                                is_causal=mask is None and T > 1)
             weights = None
-        y = y.transpose(1, 2).contiguous().view(B, T, C)  # concatenate the heads
-        return self.resid_dropout(self.c_proj(y)), weights, (k, v)
+        y = y.transpose(1, 2).reshape(B, T, C)  # concatenate the heads
+        return self.resid_dropout(self.c_proj(y)), weights
 
 
 class MLP(nn.Module):
@@ -113,18 +149,18 @@ class MLP(nn.Module):
 class Block(nn.Module):
     """Pre-LayerNorm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
 
-    def __init__(self, config: GPTConfig):
+    def __init__(self, config: GPTConfig, layer_idx: int = 0):
         super().__init__()
         self.ln_1 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
-        self.attn = CausalSelfAttention(config)
+        self.attn = CausalSelfAttention(config, layer_idx)
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
         self.mlp = MLP(config)
 
-    def forward(self, x, past=None, output_attentions=False):
-        a, weights, kv = self.attn(self.ln_1(x), past, output_attentions)
+    def forward(self, x, cache=None, output_attentions=False):
+        a, weights = self.attn(self.ln_1(x), cache, output_attentions)
         x = x + a
         x = x + self.mlp(self.ln_2(x))
-        return x, weights, kv
+        return x, weights
 
 
 # ----------------------------------------------------------------------------- the model
@@ -140,7 +176,7 @@ class GPT(nn.Module):
             wte=nn.Embedding(config.vocab_size, config.n_embd),  # token embeddings
             wpe=nn.Embedding(config.block_size, config.n_embd),  # learned position embeddings
             drop=nn.Dropout(config.dropout),
-            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+            h=nn.ModuleList([Block(config, i) for i in range(config.n_layer)]),
             ln_f=nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon),
         ))
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
@@ -149,6 +185,14 @@ class GPT(nn.Module):
         for name, p in self.named_parameters():  # GPT-2's scaled init of residual projections
             if name.endswith("c_proj.weight"):
                 nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+        # Each matrix keeps nn.Linear's (out, in) shape but is stored as the transpose of an
+        # (in, out) array, GPT-2's own Conv1D layout: on a CPU a one-row matmul (one new token
+        # in generation) reads that layout about twice as fast (see ``lmlab bench generate``).
+        for module in self.modules():
+            if isinstance(module, nn.Linear) and module is not self.lm_head:
+                module.weight = _stored_in_out(module.weight)
+        self.transformer.wte.weight = _stored_in_out(self.transformer.wte.weight)
+        self.lm_head.weight = self.transformer.wte.weight
 
     @staticmethod
     def _init_weights(module: nn.Module) -> None:
@@ -172,23 +216,28 @@ class GPT(nn.Module):
     ) -> GPTOutput:
         """Logits for every position of ``idx`` (B, T); loss if ``targets`` (B, T) are given.
 
-        With ``past_key_values`` from an earlier call, ``idx`` holds only the new tokens.
+        With ``use_cache=True`` the output carries a ``KVCache``; pass it back as
+        ``past_key_values`` with only the new tokens in ``idx``.  The pass writes the new keys
+        and values into that cache (it changes in place, as in transformers).
         """
         B, T = idx.shape
-        past_len = past_key_values[0][0].size(2) if past_key_values else 0
+        cache = past_key_values
+        if cache is None and use_cache:
+            cache = KVCache(self.config, B, self.transformer.wte.weight.dtype, idx.device)
+        past_len = len(cache) if cache is not None else 0
         if past_len + T > self.config.block_size:
             raise ValueError(f"{past_len + T} tokens exceed the context of "
                              f"{self.config.block_size}; crop the input")
         pos = torch.arange(past_len, past_len + T, device=idx.device)  # (T,)
         x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
-        attentions, hidden, cache = [], [], []
-        for i, block in enumerate(self.transformer.h):
+        attentions, hidden = [], []
+        for block in self.transformer.h:
             if output_hidden_states:
                 hidden.append(x)
-            past = past_key_values[i] if past_key_values else None
-            x, weights, kv = block(x, past, output_attentions)
+            x, weights = block(x, cache, output_attentions)
             attentions.append(weights)
-            cache.append(kv)
+        if cache is not None:
+            cache.length += T
         x = self.transformer.ln_f(x)
         if output_hidden_states:
             hidden.append(x)
@@ -235,6 +284,12 @@ class GPT(nn.Module):
 
 
 # ----------------------------------------------------------------------------- GPT-2 layout
+
+
+def _stored_in_out(w: torch.Tensor) -> nn.Parameter:
+    """The same (out, in) matrix, its numbers laid out column by column in memory."""
+    return nn.Parameter(w.detach().t().contiguous().t())
+
 
 _CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
 

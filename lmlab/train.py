@@ -118,7 +118,8 @@ def save_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer, step: int
     tensors = {"rng/batches": gen.get_state(), "rng/torch": torch.get_rng_state()}
     for i, (p, st) in enumerate(opt.state.items()):
         for k, v in st.items():
-            tensors[f"opt/{i}/{k}"] = v.detach().clone().reshape(-1) if v.dim() == 0 else v
+            v = v.detach().clone().reshape(-1) if v.dim() == 0 else v.contiguous()
+            tensors[f"opt/{i}/{k}"] = v
     atomic_write(out / "optimizer.safetensors", lambda p: save_file(tensors, p))
     model.save_pretrained(out, {"lmlab_step": step})
     state = {"step": step, "config": asdict(cfg), "log": log, "runs": runs}

@@ -158,7 +158,7 @@ def test_trace_output_equals_the_gpt_layer_forward(layer):
     model = tiny_gpt()
     block = model.transformer.h[layer]
     x = torch.randn(9, 32)
-    expected, _, _ = block.attn(block.ln_1(x[None]))  # the model's own (fused) path
+    expected, _ = block.attn(block.ln_1(x[None]))  # the model's own (fused) path
     for head in range(4):
         t = trace_head(block, x, head)
         torch.testing.assert_close(t.output, expected[0], atol=1e-6, rtol=0)

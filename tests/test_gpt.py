@@ -83,6 +83,39 @@ def test_kv_cache_gives_the_same_logits_as_a_full_pass():
     assert torch.allclose(torch.cat(steps, dim=1), full, atol=1e-5)
 
 
+def test_kv_cache_holds_each_layers_keys_and_refuses_to_overflow():
+    torch.manual_seed(3)
+    cfg = GPTConfig(vocab_size=40, block_size=10, n_layer=3, n_head=2, n_embd=12)
+    model = GPT(cfg).eval()
+    idx = torch.randint(40, (2, 10))
+    with torch.no_grad():
+        out = model(idx[:, :7], use_cache=True)
+        cache = out.past_key_values
+        assert len(cache) == 7
+        assert [tuple(k.shape) for k, v in cache] == [(2, 2, 7, 6)] * 3
+        # layer 0's keys are ln_1(x) @ W_k + b_k of the embeddings, split into heads
+        block = model.transformer.h[0]
+        x = model.transformer.wte(idx[:, :7]) + model.transformer.wpe.weight[:7]
+        keys = block.attn.c_attn(block.ln_1(x))[..., 12:24].view(2, 7, 2, 6).transpose(1, 2)
+        assert torch.allclose(cache[0][0], keys, atol=1e-6)
+        model(idx[:, 7:], past_key_values=cache)  # the cache grows in place
+        assert len(cache) == 10
+        with pytest.raises(ValueError, match="exceed the context of 10"):
+            model(idx[:, :1], past_key_values=cache)
+
+
+def test_matrices_keep_linear_shapes_in_gpt2_memory_layout(tmp_path):
+    model = GPT(GPTConfig(vocab_size=30, block_size=8, n_layer=1, n_head=2, n_embd=8))
+    attn = model.transformer.h[0].attn
+    assert attn.c_attn.weight.shape == (24, 8) and attn.c_attn.weight.t().is_contiguous()
+    assert model.lm_head.weight is model.transformer.wte.weight  # still tied
+    model.save_pretrained(tmp_path)
+    loaded = GPT.from_pretrained(tmp_path)
+    assert loaded.transformer.h[0].mlp.c_fc.weight.t().is_contiguous()
+    assert torch.equal(loaded.transformer.h[0].mlp.c_fc.weight,
+                       model.transformer.h[0].mlp.c_fc.weight)
+
+
 def test_our_checkpoint_opens_in_transformers_with_the_same_logits(tmp_path):
     torch.manual_seed(2)
     ours = GPT(GPTConfig(vocab_size=70, block_size=12, n_layer=2, n_head=2, n_embd=10)).eval()
