@@ -27,6 +27,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from lmlab.data import split_texts
+from lmlab.distill import kd_loss
 from lmlab.evaluate import perplexity
 from lmlab.gpt import GPT, GPTConfig, atomic_write
 from lmlab.tokenizer import load_tokenizer
@@ -47,6 +48,9 @@ class TrainConfig:
     eval_interval: int = 250  # steps between held-out evaluations and checkpoints
     eval_windows: int = 64  # held-out windows per periodic evaluation
     seed: int = 1337  # decides init, batches and dropout
+    teacher: str | None = None  # a GPT checkpoint folder: distil it (lmlab.distill.kd_loss)
+    kd_alpha: float = 0.5  # weight of the teacher's soft targets (1 - alpha: the text's)
+    kd_temperature: float = 2.0  # softens both distributions before they are compared
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -150,6 +154,20 @@ def load_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer,
 # ----------------------------------------------------------------------------- the loop
 
 
+def load_teacher(cfg: TrainConfig) -> GPT:
+    """The frozen teacher of a distillation run; it must read the student's tokens."""
+    teacher = GPT.from_pretrained(cfg.teacher)
+    if teacher.config.vocab_size != cfg.model.vocab_size:
+        raise ValueError(f"the teacher's vocabulary ({teacher.config.vocab_size}) is not the "
+                         f"student's ({cfg.model.vocab_size})")
+    if teacher.config.block_size < cfg.model.block_size:
+        raise ValueError(f"the teacher reads {teacher.config.block_size} tokens, fewer than "
+                         f"the student's {cfg.model.block_size}")
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
+
+
 def train(cfg: TrainConfig, out: Path, resume: bool = False, progress: bool = True,
           command: str = "") -> GPT:
     """Train (or resume) a GPT into ``out``; returns the final model in eval mode.
@@ -162,6 +180,7 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, progress: bool = Tr
     train_data = torch.from_numpy(token_stream("train").astype(np.int64))
     val_data = torch.from_numpy(token_stream("val").astype(np.int64))
     model = GPT(cfg.model)
+    teacher = load_teacher(cfg) if cfg.teacher else None
     opt = make_optimizer(model, cfg)
     state = {"step": 0, "log": [], "runs": []}
     out.mkdir(parents=True, exist_ok=True)
@@ -178,7 +197,12 @@ def train(cfg: TrainConfig, out: Path, resume: bool = False, progress: bool = Tr
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         x, y = get_batch(train_data, cfg.batch_size, cfg.model.block_size, gen)
-        loss = model(x, targets=y).loss
+        if teacher is None:
+            loss = model(x, targets=y).loss
+        else:
+            with torch.no_grad():
+                teacher_logits = teacher(x).logits
+            loss = kd_loss(model(x).logits, teacher_logits, y, cfg.kd_temperature, cfg.kd_alpha)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -212,17 +236,38 @@ def samples(model: GPT, prompts=("ROMEO.\n", "KING HENRY.\n"), n_tokens: int = 8
     return out
 
 
+def shown_path(path: str) -> str:
+    """A checkpoint path as a reader of the card can find it: relative to the repository."""
+    from lmlab import ASSETS_DIR
+
+    path = Path(path).resolve()
+    root = ASSETS_DIR.resolve().parent
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def model_card(model: GPT, cfg: TrainConfig, runs: list[dict], log: list[dict]) -> str:
     """A markdown card: the exact commands, seed, size, time and held-out figures."""
     rows = []
+    teacher = load_teacher(cfg) if cfg.teacher else None
     for split in ("val", "test"):
-        ppl = perplexity(model, token_stream(split))
-        rows.append(f"| {split} | {ppl.n_tokens:,} | {ppl.loss:.4f} | {ppl.perplexity:.2f} |")
+        for name, lm in [("", model)] + ([(" (teacher)", teacher)] if teacher else []):
+            ppl = perplexity(lm, token_stream(split))
+            rows.append(f"| {split}{name} | {ppl.n_tokens:,} | {ppl.loss:.4f} | "
+                        f"{ppl.perplexity:.2f} |")
     m = cfg.model
+    if teacher:
+        title, made = "# Shakespeare GPT, distilled (lmlab)", (
+            f"A smaller GPT-2-architecture student distilled by `lmlab distill` from the teacher "
+            f"`{shown_path(cfg.teacher)}` ({teacher.num_parameters():,} parameters): loss = "
+            f"{cfg.kd_alpha} x T² x KL(teacher || student at T = {cfg.kd_temperature}) + "
+            f"{1 - cfg.kd_alpha:g} x cross-entropy on the text (`lmlab.distill.kd_loss`), on the "
+            f"{len(split_texts('train'))} training works, on a 2-core CPU.")
+    else:
+        title, made = "# Shakespeare GPT (lmlab)", (
+            f"A GPT-2-architecture model trained from scratch on {len(split_texts('train'))} "
+            "Shakespeare works (public domain) by `lmlab train` on a 2-core CPU.")
     return "\n".join([
-        "# Shakespeare GPT (lmlab)", "",
-        f"A GPT-2-architecture model trained from scratch on {len(split_texts('train'))} "
-        "Shakespeare works (public domain) by `lmlab train` on a 2-core CPU.", "",
+        title, "", made, "",
         *[f"- command{' (resumed at step ' + str(r['from_step']) + ')' if r['from_step'] else ''}"
           f": `{r['command']}`" for r in runs],
         f"- seed: {cfg.seed}",

@@ -32,6 +32,29 @@ def test_same_seed_same_text_and_greedy_is_deterministic():
     assert final(temperature=0, seed=1)[0] == final(temperature=0, seed=2)[0]
 
 
+@pytest.mark.parametrize("label", list(tab.MODELS))
+def test_every_listed_model_streams_and_says_how_fast(label):
+    outs = list(tab.run("ROMEO.\n", label, "", 0, 40, 1.0, 5, 0))
+    steps = outs[-1][4]
+    assert len(steps) == 5 and all(s["prob"] == 1.0 for s in steps)  # greedy
+    assert "5 tokens" in outs[-1][3] and "tokens/s" in outs[-1][3]
+
+
+def test_int8_variant_rounds_the_weights_and_keeps_the_candidates():
+    from lmlab.ui import common
+
+    full, int8 = common.gpt("shakespeare"), common.gpt("shakespeare-int8")
+    w, q = full.transformer.h[0].mlp.c_fc.weight, int8.transformer.h[0].mlp.c_fc.weight
+    step = w.abs().amax(dim=1, keepdim=True) / 127  # one scale per row
+    codes = q / step
+    assert not (q == w).all() and (codes - codes.round()).abs().max() < 1e-3
+    logits = []
+    for label in list(tab.MODELS)[:2]:  # the first step's logits, float and int8
+        *_, last = tab.run("ROMEO.\n", label, "", 0, 40, 1.0, 1, 0)
+        logits.append(last[4][0]["logits"])
+    assert 0 < abs(logits[0] - logits[1]).max() < 0.5  # they move a little, not a lot
+
+
 def test_user_html_is_escaped():
     html = final(prompt="<script>alert(1)</script><img src=x onerror=alert(2)>")[0]
     assert "<script>" not in html and "&lt;script&gt;" in html and "<img" not in html

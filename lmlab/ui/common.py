@@ -15,17 +15,26 @@ from lmlab.cache import load_once
 from lmlab import ASSETS_DIR
 
 SHIPPED_GPT = ASSETS_DIR / "shakespeare-gpt"
+DISTILLED_GPT = ASSETS_DIR / "shakespeare-gpt-distilled"  # lmlab distill, from SHIPPED_GPT
 MAX_CHARS = 2000  # longest text any tab accepts
 
 
-@load_once(maxsize=4)
+@load_once(maxsize=6)
 def gpt(name: str = "shakespeare"):
-    """A GPT by picker name ("shakespeare" or "hub:<id>"), loaded once and shared read-only."""
+    """A GPT by picker name, loaded once and shared read-only.
+
+    Names: "shakespeare" (the shipped model), "shakespeare-int8" (its weights rounded to int8,
+    ``lmlab.quantize``), "shakespeare-distilled" (the student of ``lmlab distill``) or
+    "hub:<id>".
+    """
     from lmlab.gpt import GPT
     from lmlab.hub import CheckpointError
+    from lmlab.quantize import quantize_model
 
-    if name == "shakespeare":
-        source = SHIPPED_GPT
+    sources = {"shakespeare": SHIPPED_GPT, "shakespeare-int8": SHIPPED_GPT,
+               "shakespeare-distilled": DISTILLED_GPT}
+    if name in sources:
+        source = sources[name]
     elif name.startswith("hub:"):
         source = name[4:]
     else:
@@ -34,6 +43,8 @@ def gpt(name: str = "shakespeare"):
         model = GPT.from_pretrained(source)
     except (CheckpointError, ValueError) as exc:
         raise gr.Error(str(exc)) from None
+    if name == "shakespeare-int8":
+        model = quantize_model(model, bits=8)
     for p in model.parameters():
         p.requires_grad_(False)
     return model

@@ -18,7 +18,10 @@ from lmlab.ui import common
 
 MAX_NEW_TOKENS = 400  # cap per request, stated on screen
 TOP_SHOWN = 12  # candidates drawn per step
-MODELS = {"Shakespeare GPT (shipped, 2.2M parameters)": "shakespeare"}
+MODELS = {  # picker label -> lmlab.ui.common.gpt name
+    "Shakespeare GPT (shipped, 2.2M parameters)": "shakespeare",
+    "Shakespeare GPT, int8 weights (the shipped model quantized)": "shakespeare-int8",
+}
 
 
 # ----------------------------------------------------------------------------- figures
