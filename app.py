@@ -33,7 +33,7 @@ def build_app() -> gr.Blocks:
 
 
 if __name__ == "__main__":
-    import torch
+    from lmlab.ui.common import configure_server
 
-    torch.set_num_threads(1)  # requests run side by side on 2 cores; one thread each
+    configure_server()  # one torch thread per request, few malloc arenas
     build_app().launch()

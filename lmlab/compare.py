@@ -29,7 +29,7 @@ import torch
 from lmlab.cache import load_once
 from lmlab.data import read_work, works_in
 from lmlab.evaluate import token_nll
-from lmlab.ngram import MAX_ORDER, Explanation, NGramLM
+from lmlab.ngram import MAX_ORDER, CountTables, Explanation, NGramLM
 from lmlab.tokenizer import load_tokenizer
 from lmlab.train import token_stream
 
@@ -45,11 +45,15 @@ def vocab_size() -> int:
     return load_tokenizer().vocab_size
 
 
-@load_once(maxsize=6)  # an order-5 model is ~150 MB
+@load_once(maxsize=1)
+def training_counts() -> CountTables:
+    """Every n-gram count of the training works, orders 1..5, counted once per process."""
+    return CountTables([token_stream("train")], vocab_size())
+
+
 def ngram_model(order: int, smoothing: str = "kneser_ney", gamma: float = 0.1) -> NGramLM:
-    """An n-gram model of the training works, fitted once per process and shared read-only."""
-    return NGramLM(order, smoothing, gamma=gamma, vocab_size=vocab_size()).fit(
-        [token_stream("train")])
+    """An n-gram model of the training works, read-only; all models share one set of counts."""
+    return training_counts().model(order, smoothing, gamma)
 
 
 @lru_cache(maxsize=1)

@@ -231,6 +231,40 @@ def count_levels(tokens, pos, order: int, V: int, discount: float | None = None,
     return levels
 
 
+class CountTables:
+    """The counts of every order 1..5 of one corpus, once, for models of any order and smoothing.
+
+    A model of order n uses the tables of orders 1..n: raw counts for MLE and Laplace/Lidstone;
+    for Kneser-Ney, continuation counts below n and raw counts at n.  Both kinds share their
+    n-gram keys and counts, so 20 (order, smoothing) models cost two sets of context sums.
+
+    >>> t = CountTables([[1, 2, 3, 1, 2, 4]], vocab_size=5)
+    >>> t.model(2, "mle").prob(3, context=[2])
+    0.5
+    """
+
+    def __init__(self, sequences, vocab_size: int, max_order: int = MAX_ORDER):
+        tokens, pos = _flatten(sequences)
+        if len(tokens) == 0:
+            raise ValueError("counting needs at least one token")
+        _check_range(tokens, vocab_size)
+        self.vocab_size, self.max_order = vocab_size, max_order
+        self.continuation = count_levels(tokens, pos, max_order, vocab_size)
+        self.raw = [_level(lv.keys, lv.counts, lv.counts, vocab_size, None)
+                    for lv in self.continuation[:-1]] + [self.continuation[-1]]
+
+    def model(self, order: int, smoothing: str = "kneser_ney", gamma: float = 0.1) -> NGramLM:
+        """A fitted ``NGramLM`` whose tables are these (nothing is copied)."""
+        lm = NGramLM(order, smoothing, gamma, self.vocab_size)
+        if order > self.max_order:
+            raise ValueError(f"these tables go up to order {self.max_order}, not {order}")
+        if smoothing == "kneser_ney":
+            lm.levels = self.continuation[:order - 1] + [self.raw[order - 1]]
+        else:
+            lm.levels = self.raw[:order]
+        return lm
+
+
 # ----------------------------------------------------------------------------- the model
 
 

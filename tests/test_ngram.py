@@ -22,7 +22,7 @@ import pytest
 from nltk.lm import MLE, Laplace, Lidstone, Vocabulary
 from nltk.util import everygrams
 
-from lmlab.ngram import NGramLM
+from lmlab.ngram import CountTables, NGramLM
 
 V = 12  # ids 0..10 appear in the data; 11 plays NLTK's <UNK>
 ORDERS = (1, 2, 3, 4, 5)
@@ -203,6 +203,20 @@ def test_one_discount_is_classic_kneser_ney():
 
 
 # ----------------------------------------------------------------------------- perplexity
+
+
+@pytest.mark.parametrize("smoothing", SMOOTHINGS)
+def test_shared_count_tables_give_the_same_models_as_fitting_each(data, smoothing):
+    train, held = data
+    tables = CountTables(train, vocab_size=V)
+    for order in ORDERS:
+        shared, own = tables.model(order, smoothing, 0.3), NGramLM(order, smoothing, 0.3, V)
+        own.fit(train)
+        assert shared.discounts == own.discounts
+        assert shared.perplexity(held) == own.perplexity(held)
+        for ctx in contexts(train)[::5]:
+            assert np.array_equal(shared.next_token_distribution(ctx),
+                                  own.next_token_distribution(ctx))
 
 
 @pytest.mark.parametrize("smoothing", ["kneser_ney", "lidstone"])

@@ -52,7 +52,7 @@ def test_int8_variant_rounds_the_weights_and_keeps_the_candidates():
     for label in list(tab.MODELS)[:2]:  # the first step's logits, float and int8
         *_, last = tab.run("ROMEO.\n", label, "", 0, 40, 1.0, 1, 0)
         logits.append(last[4][0]["logits"])
-    assert 0 < abs(logits[0] - logits[1]).max() < 0.5  # they move a little, not a lot
+    assert 0 < abs(logits[0] - logits[1]).max() < 0.25  # they move a little (0.08 seen)
 
 
 def test_user_html_is_escaped():
