@@ -200,14 +200,14 @@ def gpt_report(model, splits=("val", "test")) -> dict:
 
 def ngram_report(vocab_size: int, splits=("val", "test"), orders=range(1, 6)) -> dict:
     """Held-out perplexity of every n-gram order and smoothing, on the GPT's tokens."""
-    from lmlab.ngram import SMOOTHINGS, NGramLM
+    from lmlab.ngram import SMOOTHINGS, CountTables
     from lmlab.train import token_stream
 
-    train = token_stream("train")
+    tables = CountTables([token_stream("train")], vocab_size)  # counted once, for every model
     report = {}
     for smoothing in SMOOTHINGS:
         for n in orders:
-            lm = NGramLM(n, smoothing, vocab_size=vocab_size).fit([train])
+            lm = tables.model(n, smoothing)
             report[f"{smoothing}/{n}"] = {
                 split: _finite(lm.perplexity([token_stream(split)])) for split in splits}
     return report
@@ -216,6 +216,50 @@ def ngram_report(vocab_size: int, splits=("val", "test"), orders=range(1, 6)) ->
 def _finite(x: float) -> float | str:
     """JSON has no infinity: an infinite perplexity is reported as the string "inf"."""
     return round(x, 3) if x != float("inf") else "inf"
+
+
+def cmd_quantize(args) -> int:
+    from lmlab.evaluate import perplexity
+    from lmlab.quantize import matrix_bytes, quantize_model
+    from lmlab.train import token_stream
+
+    bad = [b for b in args.bits if not 2 <= b <= 16]
+    if bad:
+        raise UsageError(f"--bits must be between 2 and 16, not {bad[0]}")
+    if args.tokens < 2:
+        raise UsageError("--tokens must be at least 2")
+    model = load_model(args.model)
+    ids = token_stream("val")[:args.tokens]
+    base = perplexity(model, ids).perplexity
+    rows = []
+    for bits in [32, *args.bits]:
+        q = model if bits == 32 else quantize_model(model, bits)
+        err = max(float((a - b).detach().abs().max()) for a, b in
+                  zip(model.parameters(), q.parameters(), strict=True))
+        rows.append({"bits": bits, "matrix_bytes": matrix_bytes(model, None if bits == 32
+                                                                 else bits),
+                     "max_weight_error": round(err, 6),
+                     "val_perplexity": round(base if bits == 32 else
+                                             perplexity(q, ids).perplexity, 3)})
+    report = {"model": str(args.model), "val_tokens": len(ids), "rows": rows}
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"{args.model}: held-out perplexity on the first {len(ids):,} val tokens")
+    for r in rows:
+        print(f"{r['bits']:>3} bits: matrices {r['matrix_bytes'] / 1e6:6.2f} MB, largest weight "
+              f"change {r['max_weight_error']:.4f}, perplexity {r['val_perplexity']:.2f}")
+    return 0
+
+
+def add_quantize(sub) -> None:
+    p = sub.add_parser("quantize", help="what rounding the weights to fewer bits costs")
+    p.add_argument("--model", default=str(SHIPPED_GPT), help="GPT checkpoint folder")
+    p.add_argument("--bits", type=int, nargs="+", default=[8, 4],
+                   help="code widths to try (2-16), per row, symmetric")
+    p.add_argument("--tokens", type=int, default=20_000, help="val tokens to score")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_quantize)
 
 
 def cmd_eval(args) -> int:
@@ -422,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_train(sub)
     add_distill(sub)
+    add_quantize(sub)
     add_generate(sub)
     add_eval(sub)
     add_ngram(sub)

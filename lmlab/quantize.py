@@ -80,3 +80,12 @@ def quantize_model(model: torch.nn.Module, bits: int = 8) -> torch.nn.Module:
             if p.dim() == 2:
                 p.copy_(quantize_tensor(p, bits).dequantize())
     return model
+
+
+def matrix_bytes(model: torch.nn.Module, bits: int | None = None) -> int:
+    """Bytes of the model's matrices (a tied one counted once): float32 when ``bits`` is None,
+    else ``bits``-bit codes plus one float32 scale and zero point per row."""
+    mats = [p for p in model.parameters() if p.dim() == 2]
+    if bits is None:
+        return sum(4 * p.numel() for p in mats)
+    return sum((p.numel() * bits + 7) // 8 + 8 * p.size(0) for p in mats)

@@ -65,6 +65,23 @@ def test_train_refuses_to_write_under_assets(capsys):
     assert before == {p: p.stat().st_mtime for p in ASSETS_DIR.rglob("*") if p.is_file()}
 
 
+def test_quantize_reports_size_and_perplexity_per_width(capsys):
+    assert main(["quantize", "--bits", "8", "2", "--tokens", "3000", "--json"]) == 0
+    rows = {r["bits"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert rows[8]["matrix_bytes"] < rows[32]["matrix_bytes"] / 3.8  # 1 byte + scales vs 4
+    assert 0 < rows[8]["max_weight_error"] < 0.01
+    assert rows[8]["val_perplexity"] == pytest.approx(rows[32]["val_perplexity"], rel=0.01)
+    assert rows[2]["val_perplexity"] > 2 * rows[32]["val_perplexity"]  # 3 levels: it breaks
+
+
+@pytest.mark.parametrize("args, message", [(["--bits", "1"], "--bits"),
+                                           (["--tokens", "1"], "--tokens")])
+def test_bad_quantize_input_is_one_line_and_exit_2(args, message, capsys):
+    assert main(["quantize", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
 def test_ngram_rejects_an_order_outside_1_to_5(capsys):
     assert main(["ngram", "--order", "6"]) == 2
     assert "order" in capsys.readouterr().err
