@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import torch
 
 from lmlab.gpt import KVCache
@@ -111,7 +112,7 @@ def filter_logits(logits: torch.Tensor, cfg: SamplingConfig) -> torch.Tensor:
 def temperature_probs(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     """softmax(logits / T): the distribution a temperature makes, before top-k / top-p.
 
-    >>> temperature_probs(torch.tensor([2.0, 0.0]), 1.0).round(decimals=2).tolist()
+    >>> [round(p, 2) for p in temperature_probs(torch.tensor([2.0, 0.0]), 1.0).tolist()]
     [0.88, 0.12]
     >>> temperature_probs(torch.tensor([2.0, 0.0]), 0).tolist()   # greedy: all on the argmax
     [1.0, 0.0]
@@ -119,6 +120,43 @@ def temperature_probs(logits: torch.Tensor, temperature: float) -> torch.Tensor:
     if temperature == 0:
         return torch.nn.functional.one_hot(logits.argmax(-1), logits.size(-1)).to(logits.dtype)
     return torch.softmax(logits / temperature, dim=-1)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """One step's likeliest tokens, small enough to keep for every step of a long text, and
+    exactly re-scalable to each temperature of a fixed list (the UI's slider positions).
+
+    softmax(l / T)[i] = exp(l_i / T - logsumexp(l / T)): keeping the k logits and one
+    logsumexp per temperature is enough, instead of the whole vocabulary's logits.
+    """
+
+    ids: np.ndarray  # (k,) token ids, likeliest first
+    logits: np.ndarray  # (k,) their raw logits
+    temperatures: np.ndarray  # (n,) the temperatures the step can be re-scaled to
+    log_normalizers: np.ndarray  # (n,) logsumexp(all logits / T), one per temperature
+
+    def probs(self, temperature: float) -> tuple[np.ndarray, float]:
+        """(probabilities of the k candidates, the listed temperature nearest the one asked)."""
+        i = int(np.abs(self.temperatures - temperature).argmin())
+        t = float(self.temperatures[i])
+        if t == 0:  # greedy: everything on the likeliest
+            return np.eye(len(self.ids))[0], t
+        return np.exp(self.logits / t - self.log_normalizers[i]), t
+
+
+def candidates(logits: torch.Tensor, k: int, temperatures) -> Candidates:
+    """The top ``k`` of (V,) ``logits`` with the normalizers for ``temperatures``.
+
+    >>> c = candidates(torch.tensor([2.0, 0.0, 1.0]), k=2, temperatures=[0.5, 1.0])
+    >>> c.ids.tolist(), [round(float(p), 3) for p in c.probs(1.0)[0]]
+    ([0, 2], [0.665, 0.245])
+    """
+    temps = np.asarray(temperatures, dtype=np.float64)
+    top = torch.argsort(logits, descending=True, stable=True)[:k]
+    lg = logits.double()
+    norms = [float(torch.logsumexp(lg / t, -1)) if t > 0 else 0.0 for t in temps]
+    return Candidates(top.numpy(), lg[top].numpy(), temps, np.array(norms))
 
 
 def entropy(logits: torch.Tensor) -> float:

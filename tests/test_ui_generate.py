@@ -51,7 +51,7 @@ def test_int8_variant_rounds_the_weights_and_keeps_the_candidates():
     logits = []
     for label in list(tab.MODELS)[:2]:  # the first step's logits, float and int8
         *_, last = tab.run("ROMEO.\n", label, "", 0, 40, 1.0, 1, 0)
-        logits.append(last[4][0]["logits"])
+        logits.append(last[4][0]["candidates"].logits)
     assert 0 < abs(logits[0] - logits[1]).max() < 0.25  # they move a little (0.08 seen)
 
 
@@ -84,6 +84,27 @@ def test_offline_hub_id_says_no_network(monkeypatch):
 def test_long_prompt_is_cut_to_the_context_and_says_so():
     out = final(prompt="To be or not. " * 100)
     assert "cut to its last 128 tokens" in out[3]
+
+
+def test_steps_keep_candidates_not_the_vocabulary_and_rescale_exactly():
+    import torch
+
+    from lmlab.generate import temperature_probs
+    from lmlab.ui import common
+
+    steps = final(max_new=3, temperature=0.7)[4]
+    model, tok = common.gpt("shakespeare"), common.tokenizer("shakespeare")
+    ids = tok.encode("ROMEO.\n") + [steps[0]["token_id"], steps[1]["token_id"]]
+    with torch.no_grad():
+        logits = model(torch.tensor([ids])).logits[0, -1]  # step 3's logits, recomputed
+    cands = steps[2]["candidates"]
+    assert cands.logits.size == tab.TOP_SHOWN  # 12 numbers kept, not 2,048
+    for t in (0.05, 0.7, 1.3, 2.0):
+        probs, shown = cands.probs(t)
+        assert shown == t
+        want = temperature_probs(logits.double(), t)[torch.from_numpy(cands.ids)].numpy()
+        assert abs(probs - want).max() < 1e-5
+    assert cands.probs(0.71)[1] == 0.7  # between slider positions: the nearest one
 
 
 def test_inspect_rescales_the_same_logits_by_temperature():

@@ -11,13 +11,14 @@ import time
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
-import torch
 
-from lmlab.generate import SamplingConfig, generate_stream, temperature_probs
+from lmlab.generate import SamplingConfig, candidates, generate_stream
 from lmlab.ui import common
 
 MAX_NEW_TOKENS = 400  # cap per request, stated on screen
 TOP_SHOWN = 12  # candidates drawn per step
+T_MAX, T_STEP = 2.0, 0.05  # the temperature slider
+TEMPERATURES = np.round(np.arange(0, T_MAX + T_STEP / 2, T_STEP), 2)  # its positions
 MODELS = {  # picker label -> lmlab.ui.common.gpt name
     "Shakespeare GPT (shipped, 2.2M parameters)": "shakespeare",
     "Shakespeare GPT, int8 weights (the shipped model quantized)": "shakespeare-int8",
@@ -32,14 +33,12 @@ def candidates_figure(step: dict, temperature: float | None = None):
 
     With ``temperature``, the bars are the same logits re-scaled by that temperature.
     """
-    logits = torch.from_numpy(step["logits"])
-    t = step["temperature"] if temperature is None else temperature
-    probs = temperature_probs(logits, t).numpy()
-    order = np.argsort(-logits.numpy(), kind="stable")[:TOP_SHOWN]
-    labels = [common.token_label(step["strings"][i]) for i in range(len(order))]
-    colors = ["#f28e2b" if i == step["token_id"] else "#4e79a7" if step["kept"][j] else "#bab0ac"
-              for j, i in enumerate(order)]
-    fig = go.Figure(go.Bar(x=probs[order], y=labels, orientation="h", marker_color=colors,
+    cands = step["candidates"]
+    probs, t = cands.probs(step["temperature"] if temperature is None else temperature)
+    labels = [common.token_label(s) for s in step["strings"]]
+    colors = ["#f28e2b" if i == step["token_id"] else "#4e79a7" if kept else "#bab0ac"
+              for i, kept in zip(cands.ids, step["kept"], strict=True)]
+    fig = go.Figure(go.Bar(x=probs, y=labels, orientation="h", marker_color=colors,
                            hovertemplate="%{y}: p = %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(title="probability", range=[0, 1])
@@ -101,12 +100,13 @@ def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed):
                      "(the model's context).")
     steps, t0 = [], time.perf_counter()
     stream = generate_stream(model, ids, max_new, cfg.temperature, cfg.top_k, cfg.top_p, seed)
-    for i, step in enumerate(stream):
-        top = torch.argsort(step.logits, descending=True, stable=True)[:TOP_SHOWN]
+    for i, step in enumerate(stream):  # per step: a few numbers, not the vocabulary's logits
+        cands = candidates(step.logits, TOP_SHOWN, TEMPERATURES)
         steps.append({"index": i, "token_id": step.token_id, "prob": step.prob,
                       "token": tok.decode([step.token_id]), "entropy": step.entropy,
-                      "temperature": cfg.temperature, "logits": step.logits.numpy().copy(),
-                      "kept": step.kept[top].tolist(), "strings": tok.token_strings(top.tolist())})
+                      "temperature": cfg.temperature, "candidates": cands,
+                      "kept": step.kept[cands.ids].tolist(),
+                      "strings": tok.token_strings(cands.ids.tolist())})
         if i % 4 == 0 or i == max_new - 1:
             rate = (i + 1) / (time.perf_counter() - t0)
             stats = f"{i + 1} tokens, {rate:.1f} tokens/s. " + " ".join(notes)
@@ -142,7 +142,8 @@ def build() -> None:
                 go_btn = gr.Button("Generate", variant="primary")
                 stop_btn = gr.Button("Stop")
         with gr.Column(scale=1):
-            temperature = gr.Slider(0, 2, value=0.8, step=0.05, label="Temperature (0 = greedy)")
+            temperature = gr.Slider(0, T_MAX, value=0.8, step=T_STEP,
+                                    label="Temperature (0 = greedy)")
             top_k = gr.Slider(0, 200, value=40, step=1, label="Top-k (0 = off)")
             top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="Top-p (1 = off)")
             max_new = gr.Slider(1, MAX_NEW_TOKENS, value=120, step=1, label="Max new tokens")
