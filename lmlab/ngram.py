@@ -28,9 +28,7 @@ from its second token on; a token's context is the up-to ``order - 1`` tokens be
 own sequence (shorter at the start, no padding); n-grams never cross sequences.  For KN the
 start of a sequence counts as one extra left context, as ``<s>`` does in KenLM.
 
-How it is fast: an n-gram of ids ``(t0, ..., t_{n-1})`` over a vocabulary of V is stored as one
-int64, ``t0 * V**(n-1) + ... + t_{n-1}`` (V = 2048, n = 5 fits: 2**55).  Counting is one
-``np.unique``; looking up is one ``np.searchsorted``; a whole text is scored at once.
+Counting lives in ``lmlab.ngram_counts``.
 """
 
 from __future__ import annotations
@@ -39,6 +37,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from lmlab.ngram_counts import (Level, check_range, context_keys, count_levels, find, flatten,
+                                 level)
 
 SMOOTHINGS = ("kneser_ney", "laplace", "lidstone", "mle")
 MAX_ORDER = 5
@@ -78,159 +79,6 @@ class Explanation:
     backoff_mass: float  # probability not set by this context's own counts (see explain)
 
 
-@dataclass(frozen=True)
-class _Level:
-    """The counts of one order n, as sorted keys with aligned arrays."""
-
-    keys: np.ndarray  # (G,) sorted n-gram keys
-    counts: np.ndarray  # (G,) times each n-gram occurred
-    kn_counts: np.ndarray  # (G,) KN's counts: raw at the top order, continuations below
-    discounts: np.ndarray  # (4,) KN discount for a kn count of 0, 1, 2, 3+ (first is 0)
-    ctx_keys: np.ndarray  # (H,) sorted keys of the contexts (the first n - 1 tokens)
-    ctx_counts: np.ndarray  # (H,) sum of counts over each context's followers
-    ctx_kn: np.ndarray  # (H,) sum of kn_counts over each context's followers
-    ctx_followers: np.ndarray  # (H,) distinct followers of each context
-    ctx_gamma: np.ndarray  # (H,) KN: weight handed to the lower order, sum(D) / ctx_kn
-
-
-# ----------------------------------------------------------------------------- keys
-
-
-def _flatten(sequences) -> tuple[np.ndarray, np.ndarray]:
-    """All sequences end to end, and each token's position inside its own sequence.
-
-    >>> _flatten([[5, 6, 7], [8, 9]])
-    (array([5, 6, 7, 8, 9]), array([0, 1, 2, 0, 1]))
-
-    One bare sequence (a 1-D array or a list of ints) is taken as a list of one.
-    """
-    bare = isinstance(sequences, np.ndarray) and sequences.ndim == 1
-    seqs = [sequences] if bare else list(sequences)
-    if seqs and np.ndim(seqs[0]) == 0:
-        seqs = [seqs]
-    seqs = [np.asarray(s, dtype=np.int64).ravel() for s in seqs]
-    if not seqs:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    lengths = np.array([len(s) for s in seqs])
-    tokens = np.concatenate(seqs)
-    return tokens, np.arange(len(tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-
-
-def _context_keys(tokens: np.ndarray, n_max: int, V: int) -> list[np.ndarray]:
-    """``keys[k][i]``: key of the k tokens before position i, for k = 0..n_max.
-
-    Only meaningful where position-in-sequence >= k.  The n-gram ending at i has key
-    ``keys[n - 1][i] * V + tokens[i]``.
-    """
-    keys = [np.zeros(len(tokens), np.int64)]
-    for k in range(1, n_max + 1):
-        prev = np.zeros(len(tokens), np.int64)
-        prev[k:] = tokens[:-k]
-        keys.append(keys[-1] + prev * V ** (k - 1))
-    return keys
-
-
-def _check_range(ids, V: int) -> None:
-    ids = np.asarray(ids)
-    if ids.size and (ids.min() < 0 or ids.max() >= V):
-        raise ValueError(f"token ids must be in 0..{V - 1}, got {ids.min()}..{ids.max()}")
-
-
-def _find(keys: np.ndarray, query) -> tuple[np.ndarray, np.ndarray]:
-    """Index of each query in sorted ``keys`` and whether it is there."""
-    if len(keys) == 0:
-        return np.zeros(np.shape(query), np.int64), np.zeros(np.shape(query), bool)
-    i = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-    return i, keys[i] == query
-
-
-# ----------------------------------------------------------------------------- counting
-
-
-def _discounts(kn_counts: np.ndarray, fixed: float | None) -> np.ndarray:
-    """``[0, D1, D2, D3+]`` from count-of-counts (Chen & Goodman 1998, eq. 26), or ``[0, D, D, D]``.
-
-    With n_k n-grams seen k times: Y = n1 / (n1 + 2 n2), D1 = 1 - 2Y n2/n1, D2 = 2 - 3Y n3/n2,
-    D3+ = 3 - 4Y n4/n3.  Too little data for that (some n_k = 0, or a D outside (0, k]): 0.75.
-    """
-    if fixed is None:
-        n1, n2, n3, n4 = np.bincount(kn_counts, minlength=5)[1:5].astype(float)
-        if min(n1, n2, n3, n4) > 0:
-            y = n1 / (n1 + 2 * n2)
-            d = np.array([0.0, 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3])
-            if np.all(d[1:] > 0) and np.all(d[1:] <= [1, 2, 3]):
-                return d
-        fixed = 0.75
-    return np.array([0.0, fixed, fixed, fixed])
-
-
-def _runs(sorted_keys: np.ndarray) -> np.ndarray:
-    """Where each run of equal values starts: ``_runs([3, 3, 5, 7, 7])`` -> ``[0, 2, 3]``."""
-    if len(sorted_keys) == 0:
-        return np.zeros(0, np.int64)
-    return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-
-
-def _sum_runs(x: np.ndarray, first: np.ndarray) -> np.ndarray:
-    return np.add.reduceat(x, first) if len(x) else np.zeros(0, x.dtype)
-
-
-def _shorter(keys, counts, ends, V: int) -> tuple[np.ndarray, np.ndarray]:
-    """Order-n counts from order-(n+1) counts, without sorting again.
-
-    Every n-gram occurrence is the prefix of an (n+1)-gram, except the last n tokens of each
-    sequence (``ends``): sum the counts over each prefix, then merge the ends in.
-    """
-    prefix = keys // V  # sorted, because keys are
-    first = _runs(prefix)
-    short, total = prefix[first], _sum_runs(counts, first)
-    ends, n_ends = np.unique(ends, return_counts=True)
-    at = np.searchsorted(short, ends)
-    hit = at < len(short)
-    hit[hit] = short[at[hit]] == ends[hit]
-    total[at[hit]] += n_ends[hit]
-    return np.insert(short, at[~hit], ends[~hit]), np.insert(total, at[~hit], n_ends[~hit])
-
-
-def _level(keys, counts, kn_counts, V: int, discount: float | None) -> _Level:
-    """Per-context sums of one order's counts (contexts are contiguous: keys are sorted)."""
-    first = _runs(keys // V)
-    d = _discounts(kn_counts, discount)
-    ctx_kn = _sum_runs(kn_counts, first)
-    ctx_gamma = _sum_runs(d[np.minimum(kn_counts, 3)], first) / np.maximum(ctx_kn, 1)
-    return _Level(keys, counts, kn_counts, d, keys[first] // V, _sum_runs(counts, first),
-                  ctx_kn, np.diff(np.append(first, len(keys))), ctx_gamma)
-
-
-def count_levels(tokens, pos, order: int, V: int, discount: float | None = None,
-                 continuation: bool = True) -> list[_Level]:
-    """Count every n-gram of order 1..``order`` inside each sequence (see ``_flatten``).
-
-    With ``continuation``, KN's count of a lower-order n-gram g is the number of distinct
-    tokens seen just before it, plus one if g starts a sequence: ``[0, 1, 0, 1, 0]`` gives the
-    unigram 0 a KN count of 2 (it starts the sequence, and it follows 1); its raw count is 3.
-    """
-    ctx = _context_keys(tokens, order - 1, V)
-    last = np.append(pos[1:] == 0, True)
-
-    def grams(n, where):  # keys of the n-grams ending at the positions in `where`
-        i = np.flatnonzero(where & (pos >= n - 1))
-        return ctx[n - 1][i] * V + tokens[i]
-
-    raw = {order: np.unique(grams(order, True), return_counts=True)}
-    for n in range(order - 1, 0, -1):
-        raw[n] = _shorter(*raw[n + 1], grams(n, last), V)
-    levels = []
-    for n in range(1, order + 1):
-        keys, counts = raw[n]
-        kn = counts
-        if continuation and n < order:  # same keys: each starts a sequence or has a left token
-            left = np.concatenate([raw[n + 1][0] % V ** n, np.unique(grams(n, pos == n - 1))])
-            kn = np.unique(left, return_counts=True)[1]
-        levels.append(_level(keys, counts, kn, V, discount))
-    return levels
-
-
 class CountTables:
     """The counts of every order 1..5 of one corpus, once, for models of any order and smoothing.
 
@@ -244,13 +92,13 @@ class CountTables:
     """
 
     def __init__(self, sequences, vocab_size: int, max_order: int = MAX_ORDER):
-        tokens, pos = _flatten(sequences)
+        tokens, pos = flatten(sequences)
         if len(tokens) == 0:
             raise ValueError("counting needs at least one token")
-        _check_range(tokens, vocab_size)
+        check_range(tokens, vocab_size)
         self.vocab_size, self.max_order = vocab_size, max_order
         self.continuation = count_levels(tokens, pos, max_order, vocab_size)
-        self.raw = [_level(lv.keys, lv.counts, lv.counts, vocab_size, None)
+        self.raw = [level(lv.keys, lv.counts, lv.counts, vocab_size, None)
                     for lv in self.continuation[:-1]] + [self.continuation[-1]]
 
     def model(self, order: int, smoothing: str = "kneser_ney", gamma: float = 0.1) -> NGramLM:
@@ -284,18 +132,18 @@ class NGramLM:
                  vocab_size: int | None = None, discount: float | None = None):
         self.config = NGramConfig(order, smoothing, gamma, vocab_size, discount)
         self.vocab_size = vocab_size
-        self.levels: list[_Level] = []  # levels[n - 1]: the counts of order n
+        self.levels: list[Level] = []  # levels[n - 1]: the counts of order n
 
     def fit(self, sequences) -> NGramLM:
         """Count the n-grams of ``sequences`` (a list of id lists/arrays, or one of them)."""
-        tokens, pos = _flatten(sequences)
+        tokens, pos = flatten(sequences)
         if len(tokens) == 0:
             raise ValueError("fit needs at least one token")
         V = int(self.config.vocab_size or tokens.max() + 1)
         if V ** self.config.order > np.iinfo(np.int64).max:
             raise ValueError(f"vocab_size {V} ** order {self.config.order} does not fit an "
                              "int64 n-gram key; use a lower order")
-        _check_range(tokens, V)
+        check_range(tokens, V)
         self.vocab_size = V
         self.levels = count_levels(tokens, pos, self.config.order, V, self.config.discount,
                                    self.config.smoothing == "kneser_ney")
@@ -309,7 +157,7 @@ class NGramLM:
     def _check_ids(self, ids) -> None:
         if not self.levels:
             raise RuntimeError("call fit(sequences) before using the model")
-        _check_range(ids, self.vocab_size)
+        check_range(ids, self.vocab_size)
 
     # ------------------------------------------------------------------------- scoring
 
@@ -327,12 +175,12 @@ class NGramLM:
                 continue
             rows = np.flatnonzero(avail == n - 1 if lidstone else avail >= n - 1)
             h = np.broadcast_to(ctx[n - 1], words.shape)[rows]
-            j, has_h = _find(lv.ctx_keys, h)
-            i, has_hw = _find(lv.keys, h * V + words[rows])
+            j, has_h = find(lv.ctx_keys, h)
+            i, has_hw = find(lv.keys, h * V + words[rows])
             p[rows] = self._update(p[rows], lv, i, has_hw, j, has_h)
         return p
 
-    def _update(self, p, lv: _Level, i, has_hw, j, has_h) -> np.ndarray:
+    def _update(self, p, lv: Level, i, has_hw, j, has_h) -> np.ndarray:
         """One order's step: KN interpolates with p, MLE keeps p if the context is unseen."""
         kind, V = self.config.smoothing, self.vocab_size
         if kind == "kneser_ney":
@@ -372,10 +220,10 @@ class NGramLM:
 
     def token_logprobs(self, sequences) -> np.ndarray:
         """ln p(token | up to order - 1 tokens before it), every token but each sequence's first."""
-        tokens, pos = _flatten(sequences)
+        tokens, pos = flatten(sequences)
         self._check_ids(tokens)
         N = self.config.order
-        ctx = _context_keys(tokens, N - 1, self.vocab_size)
+        ctx = context_keys(tokens, N - 1, self.vocab_size)
         p = self._probs(ctx, np.minimum(pos, N - 1), tokens)[pos > 0]
         with np.errstate(divide="ignore"):
             return np.log(p)
@@ -427,7 +275,7 @@ class NGramLM:
         tail = tuple(int(t) for t in context)[-avail:] if avail else ()
         found = []  # (n, index, seen) for each order the context is long enough for
         for n in range(1, avail + 2):
-            j, seen = _find(self.levels[n - 1].ctx_keys, keys[n - 1])
+            j, seen = find(self.levels[n - 1].ctx_keys, keys[n - 1])
             found.append((n, int(j), bool(seen)))
         smoothed = kind in ("laplace", "lidstone")
         n, j, seen = found[-1] if smoothed else [f for f in found if f[2]][-1]
