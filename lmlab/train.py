@@ -288,7 +288,8 @@ def model_card(model: GPT, cfg: TrainConfig, runs: list[dict], log: list[dict]) 
         "Samples (temperature 0.8, top-k 40, written by the code that writes this card):", "",
         *samples(model), "",
         "Held-out loss during training:", "",
-        "| step | train loss | held-out loss | minutes |", "|---|---|---|---|",
+        f"| step | {'distillation' if teacher else 'train'} loss | held-out loss | minutes |",
+        "|---|---|---|---|",
         *[f"| {r['step']} | {r['train_loss']} | {r['val_loss']} | {r['elapsed_s'] / 60:.1f} |"
           for r in log], "",
     ])

@@ -90,3 +90,22 @@ def test_bad_distill_input_is_one_line_and_exit_2(tmp_path, args, message, capsy
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
     assert not (tmp_path / "s" / "model.safetensors").exists()
+
+
+@pytest.mark.slow
+def test_shipped_student_is_smaller_and_its_card_tells_the_truth():
+    import re
+
+    from lmlab.evaluate import perplexity
+    from lmlab.train import token_stream
+    from lmlab.ui.common import DISTILLED_GPT, SHIPPED_GPT
+
+    student, teacher = GPT.from_pretrained(DISTILLED_GPT), GPT.from_pretrained(SHIPPED_GPT)
+    assert student.config.n_layer < teacher.config.n_layer
+    assert student.num_parameters() < teacher.num_parameters() / 3
+    assert (DISTILLED_GPT / "model.safetensors").stat().st_size < 20 * 2**20
+    card = (DISTILLED_GPT / "README.md").read_text()
+    claimed = float(re.search(r"^\| val \| [\d,]+ \| [\d.]+ \| ([\d.]+) \|$", card, re.M)[1])
+    measured = perplexity(student, token_stream("val")).perplexity
+    assert measured == pytest.approx(claimed, abs=0.01)
+    assert perplexity(teacher, token_stream("val")).perplexity < measured  # it lost something

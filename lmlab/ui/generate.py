@@ -22,6 +22,7 @@ TEMPERATURES = np.round(np.arange(0, T_MAX + T_STEP / 2, T_STEP), 2)  # its posi
 MODELS = {  # picker label -> lmlab.ui.common.gpt name
     "Shakespeare GPT (shipped, 2.2M parameters)": "shakespeare",
     "Shakespeare GPT, int8 weights (the shipped model quantized)": "shakespeare-int8",
+    "Shakespeare GPT, distilled (2 layers, 0.7M parameters)": "shakespeare-distilled",
 }
 
 
