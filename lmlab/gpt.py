@@ -71,28 +71,28 @@ class KVCache:
 
     def __init__(self, config: GPTConfig, batch_size: int = 1, dtype=torch.float32,
                  device=None):
-        hs = config.n_embd // config.n_head
-        self.buffer = torch.zeros(config.n_layer, 2, batch_size, config.n_head,
-                                  config.block_size, hs, dtype=dtype, device=device)
+        shape = (batch_size, config.n_head, config.block_size, config.n_embd // config.n_head)
+        self.keys = [torch.zeros(shape, dtype=dtype, device=device)
+                     for _ in range(config.n_layer)]
+        self.values = [torch.zeros_like(k) for k in self.keys]
         self.length = 0  # positions filled so far; the forward pass advances it
 
     def __len__(self) -> int:
         return self.length
 
     def __getitem__(self, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
-        kv = self.buffer[layer, :, :, :, :self.length]
-        return kv[0], kv[1]
+        return self.keys[layer][:, :, :self.length], self.values[layer][:, :, :self.length]
 
     def __iter__(self):
-        return (self[i] for i in range(self.buffer.size(0)))
+        return (self[i] for i in range(len(self.keys)))
 
     def store(self, layer: int, k: torch.Tensor, v: torch.Tensor):
         """Write a layer's new (B, nh, T, hs) keys and values; return all of them so far."""
-        end = self.length + k.size(2)
-        kv = self.buffer[layer, :, :, :, :end]  # (2, B, nh, end, hs), a view
-        kv[0, :, :, self.length:] = k
-        kv[1, :, :, self.length:] = v
-        return kv[0], kv[1]
+        start, end = self.length, self.length + k.size(2)
+        keys, values = self.keys[layer], self.values[layer]
+        keys.narrow(2, start, end - start).copy_(k)  # narrow(dim, start, length) is a view
+        values.narrow(2, start, end - start).copy_(v)
+        return keys.narrow(2, 0, end), values.narrow(2, 0, end)
 
 
 # ----------------------------------------------------------------------------- the blocks
@@ -128,8 +128,8 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
                                                is_causal=mask is None and T > 1)
             weights = None
-        y = y.transpose(1, 2).reshape(B, T, C)  # concatenate the heads
-        return self.resid_dropout(self.c_proj(y)), weights
+        y = self.c_proj(y.transpose(1, 2).reshape(B, T, C))  # concatenate the heads, mix
+        return (self.resid_dropout(y) if self.training else y), weights
 
 
 class MLP(nn.Module):
@@ -143,7 +143,8 @@ class MLP(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x):
-        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+        x = self.c_proj(self.gelu(self.c_fc(x)))
+        return self.dropout(x) if self.training else x  # (dropout is a no-op in eval anyway)
 
 
 class Block(nn.Module):
@@ -228,8 +229,9 @@ class GPT(nn.Module):
         if past_len + T > self.config.block_size:
             raise ValueError(f"{past_len + T} tokens exceed the context of "
                              f"{self.config.block_size}; crop the input")
-        pos = torch.arange(past_len, past_len + T, device=idx.device)  # (T,)
-        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
+        x = self.transformer.wte(idx) + self.transformer.wpe.weight[past_len:past_len + T]
+        if self.training:
+            x = self.transformer.drop(x)
         attentions, hidden = [], []
         for block in self.transformer.h:
             if output_hidden_states:
