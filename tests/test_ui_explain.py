@@ -106,3 +106,15 @@ def test_classifier_explanation_in_the_tab():
     assert "holds" in status and "P(" in status
     *_, status = run("my lord", model=CLASSIFIER, genre="history", max_evals=20)
     assert "P(history)" in status
+
+
+def test_a_repeated_explanation_is_kept_and_equals_a_fresh_one():
+    from lmlab.explain import explain_gpt
+    from lmlab.ui import common
+
+    text = "Now is the winter of our discontent"
+    first = tab.explanation("gpt", text, None, 60)
+    assert tab.explanation("gpt", text, None, 60) is first  # the second student waits for nothing
+    fresh = explain_gpt(common.gpt(), common.tokenizer(), text, None, 60)  # deterministic
+    assert fresh.tokens == first.tokens
+    assert max(abs(a - b) for a, b in zip(fresh.values, first.values, strict=True)) < 1e-9

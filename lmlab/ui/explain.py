@@ -119,6 +119,18 @@ def report_markdown(r: dict) -> str:
 # ----------------------------------------------------------------------------- handlers
 
 
+@lru_cache(maxsize=64)
+def explanation(model: str, text: str, target: str | None, max_evals: int) -> Explanation:
+    """SHAP and friends for one input, kept: a class explains the same lines again and again.
+
+    The explanation is deterministic (shap's Partition explainer on fixed masks), so a repeat
+    is answered from here; results are shared read-only, like the models.
+    """
+    if model == "classifier":
+        return explain_classifier(classifier(), text, target, max_evals)
+    return explain_gpt(common.gpt(), common.tokenizer(), text, target, max_evals)
+
+
 def _check(text: str | None, model: str) -> tuple[str, list[str]]:
     """Validate the text; returns it and notes for the reader."""
     text = common.clean_input(text, "text", max_chars=MAX_TEXT_CHARS)
@@ -143,17 +155,11 @@ def run(text, model_name, genre, token, max_evals, progress=gr.Progress()):
     if max_evals is None or not 20 <= int(max_evals) <= 5000:
         raise gr.Error("Model evaluations must be between 20 and 5,000.")
 
-    def tick(fraction: float) -> None:
-        progress(fraction, desc="SHAP: the model reads masked copies of the text")
-
-    progress(0, desc="loading the model")
+    target = (None if genre in (None, "", PREDICTED) else genre) if model == "classifier" \
+        else (token or None)
+    progress(0, desc="SHAP: the model reads masked copies of the text")
     try:
-        if model == "classifier":
-            target = None if genre in (None, "", PREDICTED) else genre
-            e = explain_classifier(classifier(), text, target, int(max_evals), progress=tick)
-        else:
-            e = explain_gpt(common.gpt(), common.tokenizer(), text, (token or None),
-                            int(max_evals), progress=tick)
+        e = explanation(model, text, target, int(max_evals))
     except ValueError as exc:
         raise gr.Error(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
     notes = e.notes + notes
