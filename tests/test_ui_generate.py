@@ -81,6 +81,12 @@ def test_offline_hub_id_says_no_network(monkeypatch):
         final(hub="distilgpt2")
 
 
+def test_a_request_stops_at_the_time_limit_and_says_so(monkeypatch):
+    monkeypatch.setattr(tab, "TIME_LIMIT_S", 0.0)
+    out = final(max_new=50)
+    assert len(out[4]) == 1 and "time limit" in out[3]
+
+
 def test_long_prompt_is_cut_to_the_context_and_says_so():
     out = final(prompt="To be or not. " * 100)
     assert "cut to its last 128 tokens" in out[3]

@@ -16,6 +16,7 @@ from lmlab.generate import SamplingConfig, candidates, generate_stream
 from lmlab.ui import common
 
 MAX_NEW_TOKENS = 400  # cap per request, stated on screen
+TIME_LIMIT_S = 60.0  # a request stops generating after this long (a big hub model, a busy day)
 TOP_SHOWN = 12  # candidates drawn per step
 T_MAX, T_STEP = 2.0, 0.05  # the temperature slider
 TEMPERATURES = np.round(np.arange(0, T_MAX + T_STEP / 2, T_STEP), 2)  # its positions
@@ -108,11 +109,16 @@ def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed):
                       "temperature": cfg.temperature, "candidates": cands,
                       "kept": step.kept[cands.ids].tolist(),
                       "strings": tok.token_strings(cands.ids.tolist())})
-        if i % 4 == 0 or i == max_new - 1:
+        over_time = time.perf_counter() - t0 > TIME_LIMIT_S and i < max_new - 1
+        if over_time:
+            notes.append(f"Stopped after {TIME_LIMIT_S:.0f} s, the time limit of one request.")
+        if i % 4 == 0 or i == max_new - 1 or over_time:
             rate = (i + 1) / (time.perf_counter() - t0)
             stats = f"{i + 1} tokens, {rate:.1f} tokens/s. " + " ".join(notes)
             yield (text_html(prompt, steps), candidates_figure(steps[-1]), entropy_figure(steps),
                    stats, steps, gr.update(maximum=max(len(steps), 2), value=len(steps)))
+        if over_time:
+            return
 
 
 def inspect(steps, index, temperature):
@@ -131,7 +137,7 @@ def build() -> None:
     gr.Markdown("Type a prompt; the model writes one token at a time. Each bar chart shows the "
                 "candidates for one step: **orange** is the token chosen, **blue** the ones it "
                 "could have chosen, **grey** the ones top-k / top-p cut off. "
-                f"At most {MAX_NEW_TOKENS} new tokens per request.")
+                f"At most {MAX_NEW_TOKENS} new tokens and {TIME_LIMIT_S:.0f} s per request.")
     steps = gr.State([])
     with gr.Row():
         with gr.Column(scale=2):
