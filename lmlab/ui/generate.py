@@ -95,7 +95,7 @@ def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed):
     name = common.hub_model_name(hub_id) or MODELS.get(model_choice, "shakespeare")
     model, tok = common.gpt(name), common.tokenizer(name)
     ids = tok.encode(prompt)
-    notes = []
+    notes = [f"Model: {model.num_parameters():,} parameters, {model.config.n_layer} layers."]
     if len(ids) > model.config.block_size:
         ids = ids[-model.config.block_size:]
         notes.append(f"The prompt was cut to its last {model.config.block_size} tokens "
