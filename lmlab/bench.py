@@ -25,7 +25,7 @@ def row(bench: str, metric: str, ours: float, peer: float, peer_name: str,
     if ours == peer:  # includes inf == inf (two models that both give a zero probability)
         ratio = 1.0
     elif higher_is_better:
-        ratio = ours / peer
+        ratio = ours / peer if peer else float("inf")
     else:
         ratio = peer / ours if ours else float("inf")
     return {"bench": bench, "metric": metric, "ours": round(ours, 4), "peer": round(peer, 4),

@@ -24,8 +24,6 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from lmlab.gpt import KVCache
-
 
 @dataclass(frozen=True)
 class SamplingConfig:
@@ -152,11 +150,12 @@ def candidates(logits: torch.Tensor, k: int, temperatures) -> Candidates:
     >>> c.ids.tolist(), [round(float(p), 3) for p in c.probs(1.0)[0]]
     ([0, 2], [0.665, 0.245])
     """
-    temps = np.asarray(temperatures, dtype=np.float64)
+    temps = torch.as_tensor(temperatures, dtype=torch.float64)
     top = torch.argsort(logits, descending=True, stable=True)[:k]
     lg = logits.double()
-    norms = [float(torch.logsumexp(lg / t, -1)) if t > 0 else 0.0 for t in temps]
-    return Candidates(top.numpy(), lg[top].numpy(), temps, np.array(norms))
+    scaled = lg / temps.clamp_min(1e-12)[:, None]  # (n, V); T = 0 (greedy) needs no normalizer
+    norms = torch.logsumexp(scaled, -1).where(temps > 0, 0.0)
+    return Candidates(top.numpy(), lg[top].numpy(), temps.numpy(), norms.numpy())
 
 
 def entropy(logits: torch.Tensor) -> float:
@@ -200,9 +199,10 @@ def generate_stream(model, idx, max_new_tokens: int, temperature: float = 1.0,
     model.eval()
     cache, feed = None, tokens
     for _ in range(max_new_tokens):
-        if cache is None and use_cache:
-            cache = KVCache(model.config, 1, model.transformer.wte.weight.dtype)
-        out = model(torch.tensor([feed]), past_key_values=cache)
+        # a cache is made by the first pass, then filled in place; not once the window is full
+        out = model(torch.tensor([feed]), past_key_values=cache,
+                    use_cache=use_cache and len(feed) < block)
+        cache = out.past_key_values
         step = pick(out.logits[0, -1], cfg, gen)
         yield step
         tokens.append(step.token_id)

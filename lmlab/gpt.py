@@ -62,7 +62,7 @@ class GPTOutput:
 
 
 class KVCache:
-    """Every layer's keys and values, in one buffer sized for the whole context.
+    """Every layer's keys and values, in buffers sized for the whole context, made once.
 
     Generation feeds one new token per step.  Its key and value go into the next free slot
     (no copying of ever-longer tensors), and attention reads the filled part.  ``cache[i]`` is

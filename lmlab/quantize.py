@@ -39,7 +39,12 @@ class QuantizedTensor:
 
     def nbytes(self) -> int:
         """Storage of the codes plus the float32 scales and zero points."""
-        return (self.q.numel() * self.bits + 7) // 8 + 8 * self.scale.numel()
+        return code_bytes(self.q.numel(), self.scale.numel(), self.bits)
+
+
+def code_bytes(n_weights: int, n_scales: int, bits: int) -> int:
+    """Bytes of ``n_weights`` ``bits``-bit codes plus a float32 scale and zero point each."""
+    return (n_weights * bits + 7) // 8 + 8 * n_scales
 
 
 def _int_dtype(bits: int) -> torch.dtype:
@@ -88,4 +93,4 @@ def matrix_bytes(model: torch.nn.Module, bits: int | None = None) -> int:
     mats = [p for p in model.parameters() if p.dim() == 2]
     if bits is None:
         return sum(4 * p.numel() for p in mats)
-    return sum((p.numel() * bits + 7) // 8 + 8 * p.size(0) for p in mats)
+    return sum(code_bytes(p.numel(), p.size(0), bits) for p in mats)
