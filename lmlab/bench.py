@@ -133,7 +133,7 @@ def bench_generate(repeats: int = 5) -> list[dict]:
     from transformers import GPT2Config, GPT2LMHeadModel
 
     from lmlab.gpt import GPT
-    from lmlab.ui.common import SHIPPED_GPT
+    from lmlab import SHIPPED_GPT
 
     transformers.logging.set_verbosity_error()
     peer_name = f"transformers {transformers.__version__} generate"

@@ -11,9 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from lmlab import ASSETS_DIR
-
-SHIPPED_GPT = ASSETS_DIR / "shakespeare-gpt"
+from lmlab import ASSETS_DIR, SHIPPED_GPT
 
 
 class UsageError(ValueError):
@@ -193,16 +191,16 @@ def gpt_report(model, splits=("val", "test")) -> dict:
     return report
 
 
-def ngram_report(vocab_size: int, splits=("val", "test"), orders=range(1, 6)) -> dict:
+def ngram_report(splits=("val", "test"), orders=range(1, 6)) -> dict:
     """Held-out perplexity of every n-gram order and smoothing, on the GPT's tokens."""
-    from lmlab.ngram import SMOOTHINGS, CountTables
+    from lmlab.compare import ngram_model  # every model shares one set of counts
+    from lmlab.ngram import SMOOTHINGS
     from lmlab.train import token_stream
 
-    tables = CountTables([token_stream("train")], vocab_size)  # counted once, for every model
     report = {}
     for smoothing in SMOOTHINGS:
         for n in orders:
-            lm = tables.model(n, smoothing)
+            lm = ngram_model(n, smoothing)
             report[f"{smoothing}/{n}"] = {
                 split: _finite(lm.perplexity([token_stream(split)])) for split in splits}
     return report
@@ -257,7 +255,7 @@ def add_quantize(sub) -> None:
 def cmd_eval(args) -> int:
     model = load_model(args.model)
     report = {"model": str(args.model), "parameters": model.num_parameters(),
-              "gpt": gpt_report(model), "ngram": ngram_report(model.config.vocab_size)}
+              "gpt": gpt_report(model), "ngram": ngram_report()}
     finite = {k: v["val"] for k, v in report["ngram"].items() if v["val"] != "inf"}
     best = min(finite, key=finite.get)
     report["best_ngram"] = {"model": best, **report["ngram"][best]}

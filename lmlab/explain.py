@@ -352,11 +352,11 @@ def explain(text: str, model: str = "classifier", target: str | None = None,
 
         return explain_classifier(classifier or load_classifier(), text, target, max_evals,
                                   progress=progress)
-    from lmlab import ASSETS_DIR
+    from lmlab import SHIPPED_GPT
     from lmlab.gpt import GPT
     from lmlab.tokenizer import load_tokenizer
 
-    return explain_gpt(gpt or GPT.from_pretrained(ASSETS_DIR / "shakespeare-gpt"),
+    return explain_gpt(gpt or GPT.from_pretrained(SHIPPED_GPT),
                        tokenizer or load_tokenizer(), text, target, max_evals, progress=progress)
 
 

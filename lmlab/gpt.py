@@ -144,7 +144,7 @@ class MLP(nn.Module):
 
     def forward(self, x):
         x = self.c_proj(self.gelu(self.c_fc(x)))
-        return self.dropout(x) if self.training else x  # (dropout is a no-op in eval anyway)
+        return self.dropout(x) if self.training else x  # see GPT.forward on skipping dropout
 
 
 class Block(nn.Module):
@@ -230,8 +230,8 @@ class GPT(nn.Module):
             raise ValueError(f"{past_len + T} tokens exceed the context of "
                              f"{self.config.block_size}; crop the input")
         x = self.transformer.wte(idx) + self.transformer.wpe.weight[past_len:past_len + T]
-        if self.training:
-            x = self.transformer.drop(x)
+        if self.training:  # dropout is a no-op in eval; not calling it at all (here, in the
+            x = self.transformer.drop(x)  # MLP and attention) was part of a 6-10% per-token gain
         attentions, hidden = [], []
         for block in self.transformer.h:
             if output_hidden_states:

@@ -20,7 +20,7 @@ from lmlab import compare
 from lmlab.gpt import GPT
 from lmlab.tokenizer import load_tokenizer
 from lmlab.train import token_stream
-from lmlab.ui.common import SHIPPED_GPT
+from lmlab import SHIPPED_GPT
 
 SLICE = 400  # held-out tokens per work: small, so the GPT scores it in a moment
 

@@ -98,7 +98,7 @@ def test_shipped_student_is_smaller_and_its_card_tells_the_truth():
 
     from lmlab.evaluate import perplexity
     from lmlab.train import token_stream
-    from lmlab.ui.common import DISTILLED_GPT, SHIPPED_GPT
+    from lmlab import DISTILLED_GPT, SHIPPED_GPT
 
     student, teacher = GPT.from_pretrained(DISTILLED_GPT), GPT.from_pretrained(SHIPPED_GPT)
     assert student.config.n_layer < teacher.config.n_layer

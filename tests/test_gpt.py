@@ -144,7 +144,7 @@ def test_loss_is_cross_entropy_of_the_logits():
 
 
 def test_shipped_model_loads_and_is_gpt2_shaped():
-    from lmlab.cli import SHIPPED_GPT
+    from lmlab import SHIPPED_GPT
 
     model = GPT.from_pretrained(SHIPPED_GPT)
     assert model.config.vocab_size == 2048

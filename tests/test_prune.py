@@ -55,7 +55,7 @@ def test_a_pruned_neuron_is_the_same_as_a_deleted_one(model):
 def test_shipped_model_loses_little_at_30_percent_and_much_at_90():
     from lmlab.evaluate import perplexity
     from lmlab.train import token_stream
-    from lmlab.ui.common import SHIPPED_GPT
+    from lmlab import SHIPPED_GPT
 
     shipped, ids = GPT.from_pretrained(SHIPPED_GPT), token_stream("val")[:3000]
     base = perplexity(shipped, ids).perplexity

@@ -48,7 +48,7 @@ def test_asymmetric_uses_a_zero_point_and_keeps_zero_exact():
 
 def test_int8_shipped_gpt_stays_close_to_float():
     from lmlab.gpt import GPT
-    from lmlab.ui.common import SHIPPED_GPT
+    from lmlab import SHIPPED_GPT
 
     model = GPT.from_pretrained(SHIPPED_GPT)
     q8 = quantize_model(model, 8)

@@ -13,10 +13,8 @@ import unicodedata
 import gradio as gr
 
 from lmlab.cache import load_once
-from lmlab import ASSETS_DIR
+from lmlab import DISTILLED_GPT, SHIPPED_GPT
 
-SHIPPED_GPT = ASSETS_DIR / "shakespeare-gpt"
-DISTILLED_GPT = ASSETS_DIR / "shakespeare-gpt-distilled"  # lmlab distill, from SHIPPED_GPT
 MAX_CHARS = 2000  # longest text any tab accepts
 
 
