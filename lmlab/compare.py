@@ -30,6 +30,7 @@ from lmlab.cache import load_once
 from lmlab.data import read_work, works_in
 from lmlab.evaluate import token_nll
 from lmlab.ngram import MAX_ORDER, CountTables, Explanation, NGramLM
+from lmlab.ngram_counts import find
 from lmlab.tokenizer import load_tokenizer
 from lmlab.train import token_stream
 
@@ -103,12 +104,10 @@ def ngram_keys(ids: np.ndarray, n: int, vocab_size: int) -> np.ndarray:
 def seen_in_training(keys: np.ndarray, n: int) -> np.ndarray:
     """Whether each n-gram key occurs in the training stream.
 
-    The order-5 Kneser-Ney model already holds every n-gram of the training stream, n = 1..5,
-    as sorted keys (``levels[n - 1].keys``); one ``searchsorted`` looks them up.
+    The training counts hold every n-gram of the training stream, n = 1..5, as sorted keys;
+    one ``searchsorted`` looks them up.
     """
-    table = ngram_model(MAX_ORDER).levels[n - 1].keys
-    i = np.minimum(np.searchsorted(table, keys), len(table) - 1)
-    return table[i] == keys
+    return find(training_counts().raw[n - 1].keys, keys)[1]
 
 
 # ----------------------------------------------------------------------------- the GPT's side
@@ -198,8 +197,7 @@ def surprisal(model, ids, order: int, smoothing: str = "kneser_ney",
     ids = np.array(ids, dtype=np.int64)  # a writable copy, for torch
     if len(ids) < 2:
         raise ValueError("need at least two tokens: the first one is only context")
-    with np.errstate(divide="ignore"):
-        ngram = -ngram_model(order, smoothing, gamma).token_logprobs([ids]) / LN2
+    ngram = -ngram_model(order, smoothing, gamma).token_logprobs([ids]) / LN2
     gpt = token_nll(model, ids) / LN2
     return Surprisal(tuple(ids.tolist()), tuple(load_tokenizer().token_strings(ids.tolist())),
                      ngram, gpt, order, smoothing)
@@ -307,8 +305,7 @@ def novel_phrase(model, order: int, smoothing: str = "kneser_ney", gamma: float 
         novel = ~seen_in_training(grams, order)
         if order > 1:
             novel &= seen_in_training(grams // vocab_size(), order - 1)
-        with np.errstate(divide="ignore"):
-            beats = -nll[i - 1] > lm.token_logprobs([chunk])[i - 1]
+        beats = -nll[i - 1] > lm.token_logprobs([chunk])[i - 1]
         hits = i[novel & beats & word_starts()[chunk[i]]]
         if len(hits):
             j = int(hits[np.argmin(nll[hits - 1])])

@@ -140,9 +140,6 @@ class NGramLM:
         if len(tokens) == 0:
             raise ValueError("fit needs at least one token")
         V = int(self.config.vocab_size or tokens.max() + 1)
-        if V ** self.config.order > np.iinfo(np.int64).max:
-            raise ValueError(f"vocab_size {V} ** order {self.config.order} does not fit an "
-                             "int64 n-gram key; use a lower order")
         check_range(tokens, V)
         self.vocab_size = V
         self.levels = count_levels(tokens, pos, self.config.order, V, self.config.discount,

@@ -146,6 +146,9 @@ def count_levels(tokens, pos, order: int, V: int, discount: float | None = None,
     tokens seen just before it, plus one if g starts a sequence: ``[0, 1, 0, 1, 0]`` gives the
     unigram 0 a KN count of 2 (it starts the sequence, and it follows 1); its raw count is 3.
     """
+    if V ** order > np.iinfo(np.int64).max:
+        raise ValueError(f"vocab_size {V} ** order {order} does not fit an int64 n-gram key; "
+                         "use a lower order")
     ctx = context_keys(tokens, order - 1, V)
     last = np.append(pos[1:] == 0, True)
 

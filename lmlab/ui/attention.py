@@ -176,7 +176,7 @@ def tokens_html(reading: Reading, notes: list[str]) -> str:
     """The tokens as chips (escaped), then the notes."""
     chips = "".join(f'<span style="display:inline-block;margin:2px;padding:1px 5px;border:1px '
                     f'solid #8886;border-radius:4px;font-family:monospace">'
-                    f'{common.escape(common.token_label(t))}</span>' for t in reading.tokens)
+                    f'{common.token_html(t)}</span>' for t in reading.tokens)
     notes_html = "".join(f"<li>{common.escape(n)}</li>" for n in notes)
     return (f"<div><b>{len(reading.tokens)} tokens:</b> {chips}</div>"
             + (f"<ul style='margin:6px 0'>{notes_html}</ul>" if notes else ""))

@@ -41,11 +41,6 @@ def fmt_prob(p: float) -> str:
     return "0" if p == 0 else f"{p:.3g}"
 
 
-def _tok(s: str) -> str:
-    """A token's visible label, escaped for HTML."""
-    return common.escape(common.token_label(s))
-
-
 def _model_name(order: int, smoothing: str) -> str:
     return f"{order}-gram, {SMOOTHING_LABELS[smoothing]}"
 
@@ -55,7 +50,7 @@ def _model_name(order: int, smoothing: str) -> str:
 
 def bars_figure(cands, title: str, x_max: float, color: str):
     """Horizontal bars of one model's top-k next tokens."""
-    labels = [f"{c.token_id}:{common.token_label(c.token)}" for c in cands]
+    labels = [f"{c.token_id}:{common.token_html(c.token)}" for c in cands]
     fig = go.Figure(go.Bar(x=[c.prob for c in cands], y=labels, orientation="h",
                            marker_color=color, text=[fmt_prob(c.prob) for c in cands],
                            textposition="outside", cliponaxis=False,
@@ -221,8 +216,8 @@ def predict(prompt, order, smoothing, seed):
 def why_html(nt, n_ids: int, notes: list[str]) -> str:
     """Which n-gram table answered (from ``NGramLM.explain``) and what the GPT read."""
     e, n = nt.explanation, nt.order
-    ctx = "".join(f"<code style='border:1px solid #999;padding:0 3px;margin:0 1px'>{_tok(s)}"
-                  "</code>"
+    ctx = "".join("<code style='border:1px solid #999;padding:0 3px;margin:0 1px'>"
+                  f"{common.token_html(s)}</code>"
                   for s in common.tokenizer().token_strings(list(e.context)))
     lines = []
     if n_ids < n - 1:

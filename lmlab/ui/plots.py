@@ -20,22 +20,19 @@ DIVERGING = "RdBu_r"  # scores, vectors: red positive, blue negative, white 0
 WEIGHTS = "Blues"  # probabilities in [0, 1]
 
 
-LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), paper_bgcolor="rgba(0,0,0,0)",
-              plot_bgcolor="rgba(0,0,0,0)", font_color="#808080")  # as common.style
 
 
 def figure(data: list[dict], layout: dict) -> go.Figure:
     """A figure built in one call from plain dicts (5-10x faster than update after update).
 
-    Like ``common.style``, but the template is not set again: it is already plotly's default,
-    and setting it deep-copies it (20-40 ms a figure, most of an update's time).
+    The same layout as ``common.style``, without a figure to update first.
     """
-    return go.Figure({"data": data, "layout": LAYOUT | layout})
+    return go.Figure({"data": data, "layout": common.LAYOUT | layout})
 
 
 def token_axis(tokens: list[str]) -> list[str]:
     """Unique, escaped axis labels: ``["0:ROM", "1:EO", "2:·the"]``."""
-    return [f"{i}:{common.escape(common.token_label(t))}" for i, t in enumerate(tokens)]
+    return [f"{i}:{common.token_html(t)}" for i, t in enumerate(tokens)]
 
 
 def as_array(z) -> np.ndarray:

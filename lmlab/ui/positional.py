@@ -17,6 +17,7 @@ import gradio as gr
 import numpy as np
 import torch
 
+from lmlab.attention import causal_mask
 from lmlab.positional import (KINDS, alibi_bias, alibi_slopes, learned, rope, rope_angles,
                               rope_rotation_2d, scores_with_encoding, similarity_vs_distance,
                               sinusoidal)
@@ -159,7 +160,7 @@ def encoded_scores(text, head, show):
     idx = torch.tensor(ids)
     weights = show != "scores"
     mats, titles = [], []
-    causal = torch.ones(len(ids), len(ids), dtype=torch.bool).tril()
+    causal = causal_mask(len(ids))
     for kind in KINDS:
         enc = scores_with_encoding(model, idx, kind, BASE)
         m = enc.weights[head] if weights else enc.scores[head].masked_fill(~causal, -math.inf)
