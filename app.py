@@ -20,7 +20,7 @@ TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", atten
 
 
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title="LM Lab") as demo:
+    with gr.Blocks(title="LM Lab", analytics_enabled=False) as demo:  # offline: no telemetry
         gr.Markdown(HEADER)
         for title, module in TABS:
             with gr.Tab(title):

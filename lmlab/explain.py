@@ -34,6 +34,7 @@ Spearman's rank correlation with |SHAP| says how far each view agrees with SHAP.
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ import torch
 MAX_EVALS = {"classifier": 100, "gpt": 200}
 BATCH_SIZE = 64  # masked texts per model call
 MODELS = ("classifier", "gpt")
+_NUMPY_SEED = threading.Lock()  # see _run_shap
 
 
 @dataclass
@@ -234,12 +236,13 @@ def _run_shap(f, masker, text: str, max_evals: int, batch_size: int, progress):
         return out
 
     explainer = shap.explainers.Partition(counted, masker)
-    state = np.random.get_state()  # shap breaks ties between equal priorities at random
-    np.random.seed(0)
-    try:
-        return explainer([text], max_evals=max_evals, batch_size=batch_size, silent=True)[0]
-    finally:
-        np.random.set_state(state)
+    with _NUMPY_SEED:  # shap breaks ties between equal priorities at random, with numpy's
+        state = np.random.get_state()  # global generator: one seeded run at a time
+        np.random.seed(0)
+        try:
+            return explainer([text], max_evals=max_evals, batch_size=batch_size, silent=True)[0]
+        finally:
+            np.random.set_state(state)
 
 
 def _shap_or_exact(f, masker, text: str, ids: list[int], hidden: list[int], max_evals: int,

@@ -14,15 +14,13 @@ Run:  python -m pytest tests/test_browser_attention.py -q
 """
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from lmlab.endpoints import free_port, start_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,34 +37,14 @@ pytestmark = [
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def app_url():
-    """The real app, started as a user starts it, on a free port; stopped afterwards."""
+def app_url(tmp_path_factory):
+    """The real app, started as a user starts it (``lmlab.endpoints.start_app``, its log in a
+    file), on a free port; stopped afterwards."""
+    log = tmp_path_factory.mktemp("app") / "app.log"
     port = free_port()
-    env = os.environ | {"GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-                        "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"app.py exited: {proc.stderr.read()[-2000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(1)
-    else:
-        proc.kill()
-        pytest.fail("app.py did not answer within 240 s")
-    yield url
+    proc, _ = start_app(port, log, timeout=240)
+    yield f"http://127.0.0.1:{port}/"
     proc.terminate()
     proc.wait(timeout=30)
 

@@ -69,6 +69,7 @@ def test_user_html_is_escaped():
     ({"max_new": 10**6}, "Max new tokens"),
     ({"hub": "../../etc/passwd"}, "hub id"),
     ({"hub": "https://evil.example/x"}, "hub id"),
+    ({"hub": "assets/shakespeare-gpt"}, "could not fetch"),  # a local folder is no hub id
 ])
 def test_bad_input_is_a_plain_gr_error(kwargs, message):
     with pytest.raises(gr.Error, match=message):

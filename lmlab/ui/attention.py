@@ -279,6 +279,6 @@ def build() -> None:
 
 
 if __name__ == "__main__":
-    with gr.Blocks(title="LM Lab: Attention") as demo:
+    with gr.Blocks(title="LM Lab: Attention", analytics_enabled=False) as demo:
         build()
     demo.queue().launch()

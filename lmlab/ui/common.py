@@ -27,20 +27,16 @@ def gpt(name: str = "shakespeare"):
     "hub:<id>".
     """
     from lmlab.gpt import GPT
-    from lmlab.hub import CheckpointError
+    from lmlab.hub import download
     from lmlab.quantize import quantize_model
 
     sources = {"shakespeare": SHIPPED_GPT, "shakespeare-int8": SHIPPED_GPT,
                "shakespeare-distilled": DISTILLED_GPT}
-    if name in sources:
-        source = sources[name]
-    elif name.startswith("hub:"):
-        source = name[4:]
-    else:
+    if name not in sources and not name.startswith("hub:"):
         raise gr.Error(f"Unknown model {name!r}.")
-    try:
-        model = GPT.from_pretrained(source)
-    except (CheckpointError, ValueError) as exc:
+    try:  # a hub id is only ever fetched from the hub, never read as a local folder
+        model = GPT.from_pretrained(sources.get(name) or download(name[4:]))
+    except ValueError as exc:  # CheckpointError included
         raise gr.Error(str(exc)) from None
     if name == "shakespeare-int8":
         model = quantize_model(model, bits=8)

@@ -250,6 +250,6 @@ def build() -> None:
 
 
 if __name__ == "__main__":
-    with gr.Blocks(title="LM Lab: Explain") as demo:
+    with gr.Blocks(title="LM Lab: Explain", analytics_enabled=False) as demo:
         build()
     demo.queue().launch()

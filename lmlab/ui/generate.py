@@ -171,6 +171,6 @@ def build() -> None:
 
 
 if __name__ == "__main__":
-    with gr.Blocks(title="LM Lab: Generate") as demo:
+    with gr.Blocks(title="LM Lab: Generate", analytics_enabled=False) as demo:
         build()
     demo.queue().launch()

@@ -348,6 +348,6 @@ def build() -> None:
 
 
 if __name__ == "__main__":
-    with gr.Blocks(title="LM Lab: N-gram vs neural") as demo:
+    with gr.Blocks(title="LM Lab: N-gram vs neural", analytics_enabled=False) as demo:
         build()
     demo.queue().launch()

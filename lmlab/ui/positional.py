@@ -215,6 +215,6 @@ def build() -> None:
 
 
 if __name__ == "__main__":
-    with gr.Blocks(title="LM Lab: Positional") as demo:
+    with gr.Blocks(title="LM Lab: Positional", analytics_enabled=False) as demo:
         build()
     demo.queue().launch()
