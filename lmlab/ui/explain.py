@@ -17,6 +17,7 @@ from lmlab.ui import common
 from lmlab.ui.html import document, iframe
 
 MAX_TEXT_CHARS = 60_000  # longer texts are refused; shorter ones are cut to the model's tokens
+EVALS_RANGE = (20, 2000)  # SHAP model evaluations a request may ask for (the slider's range)
 MODELS = {"Genre classifier (MiniLM, fine-tuned)": "classifier",
           "Shakespeare GPT (next token)": "gpt"}
 PREDICTED = "the predicted genre"
@@ -152,8 +153,9 @@ def run(text, model_name, genre, token, max_evals, progress=gr.Progress()):
     """Explain: returns (text plot iframe, SHAP bars, comparison heatmap, status markdown)."""
     model = MODELS.get(model_name, "classifier")
     text, notes = _check(text, model)
-    if max_evals is None or not 20 <= int(max_evals) <= 5000:
-        raise gr.Error("Model evaluations must be between 20 and 5,000.")
+    if max_evals is None or not EVALS_RANGE[0] <= int(max_evals) <= EVALS_RANGE[1]:
+        raise gr.Error(f"Model evaluations must be between {EVALS_RANGE[0]} and "
+                       f"{EVALS_RANGE[1]:,}.")
 
     target = (None if genre in (None, "", PREDICTED) else genre) if model == "classifier" \
         else (token or None)
@@ -226,7 +228,7 @@ def build() -> None:
                                     label="Explain the probability of")
                 token = gr.Textbox("", label="Next token to explain (empty: the GPT's choice)",
                                    visible=False, max_length=40)
-                max_evals = gr.Slider(20, 2000, value=MAX_EVALS["classifier"], step=10,
+                max_evals = gr.Slider(*EVALS_RANGE, value=MAX_EVALS["classifier"], step=10,
                                       label="SHAP model evaluations (more: finer, slower)")
         status = gr.Markdown()
         with gr.Row():
