@@ -26,7 +26,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from lmlab.data import split_texts
+from lmlab.data import split_texts, works_in
 from lmlab.distill import kd_loss
 from lmlab.evaluate import perplexity
 from lmlab.gpt import GPT, GPTConfig, atomic_write
@@ -261,10 +261,10 @@ def model_card(model: GPT, cfg: TrainConfig, runs: list[dict], log: list[dict]) 
             f"`{shown_path(cfg.teacher)}` ({teacher.num_parameters():,} parameters): loss = "
             f"{cfg.kd_alpha} x T² x KL(teacher || student at T = {cfg.kd_temperature}) + "
             f"{1 - cfg.kd_alpha:g} x cross-entropy on the text (`lmlab.distill.kd_loss`), on the "
-            f"{len(split_texts('train'))} training works, on a 2-core CPU.")
+            f"{len(works_in('train'))} training works, on a 2-core CPU.")
     else:
         title, made = "# Shakespeare GPT (lmlab)", (
-            f"A GPT-2-architecture model trained from scratch on {len(split_texts('train'))} "
+            f"A GPT-2-architecture model trained from scratch on {len(works_in('train'))} "
             "Shakespeare works (public domain) by `lmlab train` on a 2-core CPU.")
     return "\n".join([
         title, "", made, "",
