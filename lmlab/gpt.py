@@ -1,6 +1,6 @@
 """A GPT-2 written from scratch, readable in one file, equal to Hugging Face's GPT-2.
 
-Lesson: lessons/04_gpt.en.md.  Tabs: Generate, Attention.
+Lesson: lessons/06_gpt.en.md.  Tabs: Generate, Attention.
 
 The model is a stack of identical blocks over token + position embeddings:
 
@@ -16,19 +16,16 @@ checkpoints are saved in GPT-2's own layout, so ``transformers.GPT2LMHeadModel``
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 
 from lmlab.attention import causal_mask, scaled_dot_product
+
 
 @dataclass
 class GPTConfig:
@@ -208,28 +205,36 @@ class GPT(nn.Module):
 
     def forward(
         self,
-        idx: torch.Tensor,
+        idx: torch.Tensor | None = None,
         targets: torch.Tensor | None = None,
         output_attentions: bool = False,
         output_hidden_states: bool = False,
         past_key_values: KVCache | None = None,
         use_cache: bool = False,
+        inputs_embeds: torch.Tensor | None = None,
+        positions: torch.Tensor | None = None,
     ) -> GPTOutput:
         """Logits for every position of ``idx`` (B, T); loss if ``targets`` (B, T) are given.
 
         With ``use_cache=True`` the output carries a ``KVCache``; pass it back as
         ``past_key_values`` with only the new tokens in ``idx``.  The pass writes the new keys
         and values into that cache (it changes in place, as in transformers).
+
+        ``inputs_embeds`` (B, T, C) replaces ``wte[idx]`` (to differentiate with respect to the
+        token embeddings, e.g. gradient x input).  ``positions`` (B,) scores one position per row
+        only: logits (B, 1, vocab), the output layer run on B rows instead of B x T (nanoGPT does
+        this for the last position in generation).
         """
-        B, T = idx.shape
+        tok_emb = self.transformer.wte(idx) if inputs_embeds is None else inputs_embeds
+        B, T = tok_emb.shape[:2]
         cache = past_key_values
         if cache is None and use_cache:
-            cache = KVCache(self.config, B, self.transformer.wte.weight.dtype, idx.device)
+            cache = KVCache(self.config, B, self.transformer.wte.weight.dtype, tok_emb.device)
         past_len = len(cache) if cache is not None else 0
         if past_len + T > self.config.block_size:
             raise ValueError(f"{past_len + T} tokens exceed the context of "
                              f"{self.config.block_size}; crop the input")
-        x = self.transformer.wte(idx) + self.transformer.wpe.weight[past_len:past_len + T]
+        x = tok_emb + self.transformer.wpe.weight[past_len:past_len + T]
         if self.training:  # dropout is a no-op in eval; not calling it at all (here, in the
             x = self.transformer.drop(x)  # MLP and attention) was part of a 6-10% per-token gain
         attentions, hidden = [], []
@@ -240,10 +245,12 @@ class GPT(nn.Module):
             attentions.append(weights)
         if cache is not None:
             cache.length += T
+        if positions is not None:
+            x = x[torch.arange(B), positions].unsqueeze(1)  # (B, 1, C)
         x = self.transformer.ln_f(x)
         if output_hidden_states:
             hidden.append(x)
-        logits = self.lm_head(x)  # (B, T, vocab_size)
+        logits = self.lm_head(x)  # (B, T, vocab_size), or (B, 1, vocab_size) with positions
         loss = None
         if targets is not None:
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1),
@@ -254,107 +261,31 @@ class GPT(nn.Module):
     # ------------------------------------------------------------------------- checkpoints
 
     def save_pretrained(self, out_dir: str | Path, extra_config: dict | None = None) -> None:
-        """Write ``config.json`` + ``model.safetensors`` in GPT-2's layout, each atomically."""
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        config = to_hf_config(self.config) | (extra_config or {})
-        tensors = to_hf_state_dict(self.state_dict())
-        atomic_write(out_dir / "model.safetensors", lambda p: save_file(tensors, p,
-                                                                        {"format": "pt"}))
-        atomic_write(out_dir / "config.json",
-                     lambda p: Path(p).write_text(json.dumps(config, indent=2) + "\n"))
+        """Write ``config.json`` + ``model.safetensors`` in GPT-2's layout (``lmlab.checkpoint``)."""
+        from lmlab.checkpoint import to_hf_config, write_checkpoint
+
+        write_checkpoint(Path(out_dir), to_hf_config(asdict(self.config)) | (extra_config or {}),
+                         self.state_dict())
 
     @classmethod
     def from_pretrained(cls, path_or_id: str | Path) -> "GPT":
         """Load an lmlab checkpoint dir or any GPT-2-family HF checkpoint (safetensors only).
 
         ``path_or_id`` is a local directory, or a hub id such as ``"gpt2"`` when online
-        (resolved by ``lmlab.hub``, which refuses pickle-only checkpoints).
+        (resolved by ``lmlab.hub``, which refuses pickle-only checkpoints and oversized models).
         """
-        from lmlab.hub import resolve_checkpoint
+        from lmlab.checkpoint import read_checkpoint
 
-        folder = resolve_checkpoint(path_or_id)
-        hf_config = json.loads((folder / "config.json").read_text())
-        model = cls(from_hf_config(hf_config))
-        state = from_hf_state_dict(load_file(str(folder / "model.safetensors")))
+        config, state = read_checkpoint(path_or_id, [f.name for f in fields(GPTConfig)])
+        model = cls(GPTConfig(**config))
         missing, unexpected = model.load_state_dict(state, strict=False)
         missing = [m for m in missing if m != "lm_head.weight"]  # tied to wte
         if missing or unexpected:
-            raise ValueError(f"{folder}: checkpoint does not match GPT-2 "
+            raise ValueError(f"checkpoint does not match GPT-2 "
                              f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
         return model.eval()
-
-
-# ----------------------------------------------------------------------------- GPT-2 layout
 
 
 def _stored_in_out(w: torch.Tensor) -> nn.Parameter:
     """The same (out, in) matrix, its numbers laid out column by column in memory."""
     return nn.Parameter(w.detach().t().contiguous().t())
-
-
-_CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
-
-
-def to_hf_config(config: GPTConfig) -> dict:
-    """Our config as a ``GPT2Config`` dict (dropouts and epsilon included)."""
-    return {
-        "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
-        "vocab_size": config.vocab_size, "n_positions": config.block_size,
-        "n_layer": config.n_layer, "n_head": config.n_head, "n_embd": config.n_embd,
-        "embd_pdrop": config.dropout, "attn_pdrop": config.dropout,
-        "resid_pdrop": config.dropout, "layer_norm_epsilon": config.layer_norm_epsilon,
-        "activation_function": "gelu_new", "tie_word_embeddings": True,
-        "lmlab": asdict(config),
-    }
-
-
-def from_hf_config(d: dict) -> GPTConfig:
-    """A ``GPT2Config`` dict (ours or Hugging Face's) as a ``GPTConfig``."""
-    if d.get("model_type") not in ("gpt2", None):
-        raise ValueError(f"model_type {d.get('model_type')!r} is not GPT-2")
-    if d.get("activation_function", "gelu_new") not in ("gelu_new", "gelu_pytorch_tanh"):
-        raise ValueError(f"activation {d['activation_function']!r} is not GPT-2's tanh GELU")
-    if "lmlab" in d:
-        names = {f.name for f in fields(GPTConfig)}
-        return GPTConfig(**{k: v for k, v in d["lmlab"].items() if k in names})
-    return GPTConfig(
-        vocab_size=d["vocab_size"], block_size=d.get("n_positions", 1024),
-        n_layer=d["n_layer"], n_head=d["n_head"], n_embd=d["n_embd"],
-        dropout=d.get("resid_pdrop", 0.1), layer_norm_epsilon=d.get("layer_norm_epsilon", 1e-5),
-    )
-
-
-def to_hf_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Our Linear weights are (out, in); GPT-2's Conv1D stores (in, out).  The tied head goes."""
-    out = {}
-    for name, t in state.items():
-        if name == "lm_head.weight":
-            continue
-        out[name] = (t.t() if name.endswith(_CONV1D) else t).contiguous().clone()
-    return out
-
-
-def from_hf_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Inverse of ``to_hf_state_dict``; also accepts the old hub layout without "transformer."."""
-    out = {}
-    for name, t in state.items():
-        if name.endswith((".attn.bias", ".attn.masked_bias")):  # GPT-2's stored causal masks
-            continue
-        if not name.startswith(("transformer.", "lm_head.")):
-            name = "transformer." + name
-        out[name] = t.t() if name.endswith(_CONV1D) else t
-    return out
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename over ``path``: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; checkpoints are meant to be shared
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

@@ -1,6 +1,6 @@
 """Safe model loading: safetensors only, no remote code, hub ids checked before any request.
 
-Lesson: lessons/05_generation.en.md.  Tab: Generate (model picker).
+Lesson: lessons/07_generation.en.md.  Tab: Generate (model picker).
 
 A PyTorch ``.bin`` checkpoint is a pickle, and unpickling runs code chosen by whoever wrote the
 file.  ``safetensors`` files hold only tensors, so this module loads nothing else.  Hub ids

@@ -38,8 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lmlab.ngram_counts import (Level, check_range, context_keys, count_levels, find, flatten,
-                                 level)
+from lmlab.ngram_counts import Level, check_range, context_keys, count_levels, find, flatten, level
 
 SMOOTHINGS = ("kneser_ney", "laplace", "lidstone", "mle")
 MAX_ORDER = 5

@@ -1,5 +1,7 @@
 """Which characters of a text the shipped models never saw in training.
 
+Lesson: lessons/01_language_models.en.md.  Tabs: every tab that reads typed text.
+
 Byte-level BPE can encode any text, so nothing is "unknown" to the tokenizer; but a model
 trained only on Shakespeare's ASCII has never seen ``你`` or ``🤖`` and will answer with noise.
 The CLI refuses such prompts unless asked not to; the app shows a warning.

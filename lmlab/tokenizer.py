@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from tokenizers import Tokenizer as _HFTokenizer
 from tokenizers import decoders, models, pre_tokenizers, trainers
 
@@ -99,6 +100,18 @@ def build(path: Path = TOKENIZER_PATH, vocab_size: int = VOCAB_SIZE) -> Tokenize
     return tok
 
 
+@lru_cache(maxsize=3)
+def token_stream(split: str) -> np.ndarray:
+    """All works of a split as one read-only uint16 array, works separated by <|endoftext|>."""
+    tok = load_tokenizer()
+    ids: list[int] = []
+    for text in split_texts(split):
+        ids += tok.encode(text) + [tok.eot_id]
+    arr = np.array(ids, dtype=np.uint16)
+    arr.setflags(write=False)
+    return arr
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m lmlab.tokenizer build [--vocab-size N]``: rebuild assets/tokenizer.json."""
     import argparse
@@ -118,3 +131,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+

@@ -49,13 +49,13 @@ def app_server():
 
     Yields a namespace: ``url``, ``demo`` and ``log_errors`` (log records at ERROR or above,
     from any logger, while it ran).  Tracebacks gradio prints go to stderr: read them with
-    ``capfd`` (``lmlab.endpoints.uncaught`` tells a crash from a ``gr.Error``).
+    ``capfd`` (``lmlab.bench.endpoints.uncaught`` tells a crash from a ``gr.Error``).
     """
     import importlib.util
     import types
     from pathlib import Path
 
-    from lmlab.endpoints import free_port
+    from lmlab.bench.endpoints import free_port
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     spec = importlib.util.spec_from_file_location(

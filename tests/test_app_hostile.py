@@ -1,7 +1,7 @@
 """Hostile input, every endpoint: each call ends in a result or a gr.Error, never a crash, and
 nothing typed comes back as live HTML.
 
-Walks the running app's API description (``lmlab.endpoints.endpoints``, from
+Walks the running app's API description (``lmlab.bench.endpoints.endpoints``, from
 ``gradio_client``'s ``view_api`` and the config), so a new tab is covered without new code.
 For every parameter in turn, the others keep their defaults:
 
@@ -36,7 +36,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from lmlab.endpoints import GENERIC, client_for, endpoints, uncaught
+from lmlab.bench.endpoints import GENERIC, client_for, endpoints, uncaught
 
 pytestmark = pytest.mark.slow
 
@@ -161,7 +161,7 @@ def injected(text: str, where: str = "the page") -> list[str]:
 def check_outputs(ep, result) -> list[str]:
     outputs = result if isinstance(result, (tuple, list)) and len(ep.returns) > 1 else [result]
     problems = []
-    for component, value in zip(ep.returns, outputs):
+    for component, value in zip(ep.returns, outputs, strict=False):
         if component in HTML_OUTPUTS and value is not None:
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             problems += [f"{component} output: {p}" for p in injected(text)]
@@ -208,7 +208,7 @@ def cases(ep, heavy: bool) -> tuple[list[tuple[int, str, object]], list[str]]:
     heavy endpoint cut short still tried each parameter's first values); and the parameters
     no value is made for."""
     per = [[(i, label, v) for label, v in values(p, heavy)] for i, p in enumerate(ep.params)]
-    skipped = [f"{p.name} ({p.component})" for p, c in zip(ep.params, per) if not c]
+    skipped = [f"{p.name} ({p.component})" for p, c in zip(ep.params, per, strict=False) if not c]
     mixed = [c for row in itertools.zip_longest(*per) for c in row if c is not None]
     return mixed, skipped
 

@@ -16,8 +16,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import lmlab.attention
-from lmlab.attention import (causal_mask, describe_head, multi_head_attention, pattern_shares,
-                             scaled_dot_product, trace_gpt, trace_head)
+from lmlab.attention import (
+    causal_mask,
+    describe_head,
+    multi_head_attention,
+    pattern_shares,
+    scaled_dot_product,
+    trace_gpt,
+    trace_head,
+)
 from lmlab.gpt import GPT, GPTConfig
 
 F64 = torch.float64

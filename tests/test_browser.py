@@ -159,7 +159,7 @@ def screenshot(page, name: str, folder: Path) -> Path:
 
 
 def test_every_tab_runs_its_main_action_offline(browser, app_server, tmp_path):
-    from lmlab.endpoints import client_for, endpoints
+    from lmlab.bench.endpoints import client_for, endpoints
 
     page, log = browser
     folder = Path(os.environ.get("LMLAB_SCREENSHOTS") or tmp_path)

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from lmlab.endpoints import free_port, start_app
+from lmlab.bench.endpoints import free_port, start_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    """The real app, started as a user starts it (``lmlab.endpoints.start_app``, its log in a
+    """The real app, started as a user starts it (``lmlab.bench.endpoints.start_app``, its log in a
     file), on a free port; stopped afterwards."""
     log = tmp_path_factory.mktemp("app") / "app.log"
     port = free_port()

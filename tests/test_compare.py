@@ -16,11 +16,9 @@ import numpy as np
 import pytest
 import torch
 
-from lmlab import compare
+from lmlab import SHIPPED_GPT, compare
 from lmlab.gpt import GPT
-from lmlab.tokenizer import load_tokenizer
-from lmlab.train import token_stream
-from lmlab import SHIPPED_GPT
+from lmlab.tokenizer import load_tokenizer, token_stream
 
 SLICE = 400  # held-out tokens per work: small, so the GPT scores it in a moment
 
@@ -97,7 +95,7 @@ def test_perplexity_curve_scores_every_model_on_the_same_tokens(gpt):
     curve = compare.perplexity_curve(gpt, "kneser_ney", tokens_per_work=SLICE)
     chunks = compare.heldout_slice(SLICE)
     assert curve.n_tokens == sum(len(c) - 1 for c in chunks)
-    for n, ppl in zip(curve.orders, curve.ngram):
+    for n, ppl in zip(curve.orders, curve.ngram, strict=False):
         assert ppl == pytest.approx(compare.ngram_model(n).perplexity(chunks), rel=1e-12)
     bits = np.concatenate([compare.surprisal(gpt, c, 1).gpt_bits for c in chunks])
     assert curve.gpt == pytest.approx(2 ** bits.mean(), rel=1e-9)

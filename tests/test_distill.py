@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from lmlab.cli import main
-from lmlab.distill import kd_loss
+from lmlab.compress.distill import kd_loss
 from lmlab.gpt import GPT, GPTConfig
-from lmlab.train import TrainConfig, train
+from lmlab.training import TrainConfig, train
 
 TINY = GPTConfig(vocab_size=2048, block_size=16, n_layer=1, n_head=2, n_embd=16, dropout=0.0)
 
@@ -96,9 +96,9 @@ def test_bad_distill_input_is_one_line_and_exit_2(tmp_path, args, message, capsy
 def test_shipped_student_is_smaller_and_its_card_tells_the_truth():
     import re
 
-    from lmlab.evaluate import perplexity
-    from lmlab.train import token_stream
     from lmlab import DISTILLED_GPT, SHIPPED_GPT
+    from lmlab.evaluate import perplexity
+    from lmlab.tokenizer import token_stream
 
     student, teacher = GPT.from_pretrained(DISTILLED_GPT), GPT.from_pretrained(SHIPPED_GPT)
     assert student.config.n_layer < teacher.config.n_layer

@@ -15,8 +15,14 @@ import pytest
 import torch
 
 import lmlab.encoder
-from lmlab.encoder import (encoder_attentions, encoder_ids, gpt_attentions, load_encoder,
-                           model_dir, trace_encoder)
+from lmlab.encoder import (
+    encoder_attentions,
+    encoder_ids,
+    gpt_attentions,
+    load_encoder,
+    model_dir,
+    trace_encoder,
+)
 
 SENTENCE = "The quick brown fox jumps over the lazy dog, and the dog sleeps."
 

@@ -14,10 +14,17 @@ import torch
 
 from lmlab import ASSETS_DIR
 from lmlab.cli import main
-from lmlab.explain import (Explanation, explain_classifier, explain_gpt, gpt_function,
-                           last_logits, rank_agreement, text_plot_html)
+from lmlab.explain.shap_values import (
+    Explanation,
+    explain_classifier,
+    explain_gpt,
+    gpt_function,
+    gpt_views,
+    rank_agreement,
+)
 from lmlab.gpt import GPT
 from lmlab.tokenizer import load_tokenizer
+from lmlab.ui.shap_plot import text_plot_html
 
 TEXT = "ROMEO.\nBut soft, what light through yonder window breaks?\nIt is the east, and Juliet"
 JSON_KEYS = {"tokens", "values", "base_value", "output", "target"}
@@ -30,9 +37,9 @@ def gpt():
 
 @pytest.fixture(scope="module")
 def classifier():
-    from lmlab.classify import shipped_classifier
+    from lmlab.models import load_classifier
 
-    return shipped_classifier()
+    return load_classifier()
 
 
 def check_additive(e: Explanation) -> None:
@@ -43,11 +50,22 @@ def check_additive(e: Explanation) -> None:
 # ----------------------------------------------------------------------------- GPT
 
 
-def test_last_logits_equal_the_full_forward_pass(gpt):
+def test_scoring_chosen_positions_equals_the_full_forward_pass(gpt):
     idx = torch.randint(0, gpt.config.vocab_size, (3, 17))
     last = torch.tensor([16, 4, 9])
     want = gpt(idx).logits[torch.arange(3), last]
-    torch.testing.assert_close(last_logits(gpt, idx, last), want, atol=1e-5, rtol=1e-5)
+    got = gpt(idx, positions=last).logits[:, 0]
+    torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
+
+
+def test_inputs_embeds_equal_token_ids_and_gxi_needs_no_copy_of_the_model(gpt):
+    idx = torch.randint(0, gpt.config.vocab_size, (2, 9))
+    torch.testing.assert_close(gpt(inputs_embeds=gpt.transformer.wte(idx)).logits, gpt(idx).logits)
+    before = {k: v.clone() for k, v in gpt.state_dict().items()}
+    attention, gxi = gpt_views(gpt, [5, 17, 99], eot_id=0, target=7)
+    assert attention.shape == gxi.shape == (3,) and np.isfinite(gxi).all()
+    assert not gpt.transformer.wte._forward_hooks  # nothing hooked onto the shared model
+    assert all(torch.equal(v, gpt.state_dict()[k]) for k, v in before.items())
 
 
 def test_gpt_function_drops_hidden_tokens_and_starts_with_endoftext(gpt):

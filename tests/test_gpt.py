@@ -53,7 +53,7 @@ def test_attentions_and_hidden_states_equal_hf(tmp_path):
         want = hf(idx, output_attentions=True, output_hidden_states=True)
         got = ours(idx, output_attentions=True, output_hidden_states=True)
     assert len(got.attentions) == 3 and got.attentions[0].shape == (1, 3, 30, 30)
-    for a, b in zip(got.attentions, want.attentions):
+    for a, b in zip(got.attentions, want.attentions, strict=False):
         assert torch.allclose(a, b, atol=1e-6)
     for a, b in zip(got.hidden_states, want.hidden_states, strict=True):
         assert torch.allclose(a, b, atol=1e-5)

@@ -1,11 +1,11 @@
 """The lessons' code runs: every ```python block of every lessons/*.md, in order, per lesson.
 
-Also checks ``lmlab.lessons_check`` itself (which block failed, and where) and that each Chinese
+Also checks ``lmlab.lessons`` itself (which block failed, and where) and that each Chinese
 lesson has the same code as its English twin (comments and printed text may be translated).
 
 Run: ``python -m pytest tests/test_lessons.py`` (the lesson runs are marked ``slow``; add
 ``-m "not slow"`` for the quick checks only).  One lesson by hand, with its output:
-``python -m lmlab.lessons_check lessons/01_language_models.en.md``.
+``python -m lmlab.lessons lessons/01_language_models.en.md``.
 """
 
 import io
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lmlab.lessons_check import LessonError, extract_blocks, lesson_blocks, run_blocks, run_lesson
+from lmlab.lessons import LessonError, extract_blocks, lesson_blocks, run_blocks, run_lesson
 
 LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
 LESSONS = sorted(p for p in LESSONS_DIR.glob("*.md") if lesson_blocks(p))
@@ -64,7 +64,7 @@ def test_english_and_chinese_lessons_have_the_same_code(stem):
         pytest.skip(f"{', '.join(missing)} not written yet")
     en_blocks, zh_blocks = lesson_blocks(en), lesson_blocks(zh)
     assert len(en_blocks) == len(zh_blocks), "different numbers of python blocks"
-    for a, b in zip(en_blocks, zh_blocks):
+    for a, b in zip(en_blocks, zh_blocks, strict=False):
         assert _code_shape(a.code) == _code_shape(b.code), (
             f"block {a.index}: {en.name} line {a.line} and {zh.name} line {b.line} differ")
 

@@ -45,7 +45,7 @@ def data():
 @pytest.fixture(scope="module")
 def corpus():
     """Real tokens: train on the validation works, score the start of the test works."""
-    from lmlab.train import token_stream
+    from lmlab.tokenizer import token_stream
 
     return token_stream("val"), token_stream("test")[:20_000]
 

@@ -17,9 +17,18 @@ import torch
 
 import lmlab.positional
 from lmlab.gpt import GPT, GPTConfig
-from lmlab.positional import (KINDS, alibi_bias, alibi_slopes, learned, rope, rope_angles,
-                              rope_rotation_2d, scores_with_encoding, similarity_vs_distance,
-                              sinusoidal)
+from lmlab.positional import (
+    KINDS,
+    alibi_bias,
+    alibi_slopes,
+    learned,
+    rope,
+    rope_angles,
+    rope_rotation_2d,
+    scores_with_encoding,
+    similarity_vs_distance,
+    sinusoidal,
+)
 
 F64 = torch.float64
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lmlab.compress.prune import magnitude_mask, neuron_scores, prune_model, prune_neurons, sparsity
 from lmlab.gpt import GPT, GPTConfig
-from lmlab.prune import magnitude_mask, neuron_scores, prune_model, prune_neurons, sparsity
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +53,9 @@ def test_a_pruned_neuron_is_the_same_as_a_deleted_one(model):
 
 
 def test_shipped_model_loses_little_at_30_percent_and_much_at_90():
-    from lmlab.evaluate import perplexity
-    from lmlab.train import token_stream
     from lmlab import SHIPPED_GPT
+    from lmlab.evaluate import perplexity
+    from lmlab.tokenizer import token_stream
 
     shipped, ids = GPT.from_pretrained(SHIPPED_GPT), token_stream("val")[:3000]
     base = perplexity(shipped, ids).perplexity

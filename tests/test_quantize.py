@@ -7,7 +7,7 @@ Run: python -m pytest tests/test_quantize.py
 import pytest
 import torch
 
-from lmlab.quantize import quantize_model, quantize_tensor
+from lmlab.compress.quantize import quantize_model, quantize_tensor
 
 
 def test_symmetric_per_channel_codes_equal_torch_quantize_per_channel():
@@ -47,8 +47,8 @@ def test_asymmetric_uses_a_zero_point_and_keeps_zero_exact():
 
 
 def test_int8_shipped_gpt_stays_close_to_float():
-    from lmlab.gpt import GPT
     from lmlab import SHIPPED_GPT
+    from lmlab.gpt import GPT
 
     model = GPT.from_pretrained(SHIPPED_GPT)
     q8 = quantize_model(model, 8)

@@ -11,9 +11,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from lmlab.checkpoint import atomic_write
 from lmlab.evaluate import perplexity, token_nll
-from lmlab.gpt import GPT, GPTConfig, atomic_write
-from lmlab.train import TrainConfig, lr_at, train
+from lmlab.gpt import GPT, GPTConfig
+from lmlab.training import TrainConfig, lr_at, train
 
 TINY = GPTConfig(vocab_size=2048, block_size=16, n_layer=1, n_head=2, n_embd=16, dropout=0.1)
 
@@ -77,8 +78,8 @@ def test_learning_rate_warms_up_then_decays_along_a_cosine():
     cfg = TrainConfig(max_steps=100, warmup_steps=10, lr=1.0, min_lr=0.1)
     lrs = [lr_at(s, cfg) for s in range(101)]
     assert lrs[9] == pytest.approx(1.0) and lrs[100] == pytest.approx(0.1)
-    assert all(a <= b for a, b in zip(lrs[:10], lrs[1:10]))
-    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
+    assert all(a <= b for a, b in zip(lrs[:10], lrs[1:10], strict=False))
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:], strict=False))
     assert lrs[55] == pytest.approx(0.55)
 
 

@@ -45,7 +45,7 @@ def outputs(text, model=GPT, layer=0, head=0) -> dict:
     names = ["tokens", "reading", *[f"step{i}" for i in range(1, 10)], "heads", "head_view",
              "model_view", "layer", "head"]
     assert len(out) == len(names)
-    return dict(zip(names, out))
+    return dict(zip(names, out, strict=False))
 
 
 # ----------------------------------------------------------------------------- normal use

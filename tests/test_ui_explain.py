@@ -109,7 +109,7 @@ def test_classifier_explanation_in_the_tab():
 
 
 def test_a_repeated_explanation_is_kept_and_equals_a_fresh_one():
-    from lmlab.explain import explain_gpt
+    from lmlab.explain.shap_values import explain_gpt
     from lmlab.ui import common
 
     text = "Now is the winter of our discontent"

@@ -1,6 +1,17 @@
-"""The app's tabs, one module each; every module has ``build()`` and runs on its own:
-``python -m lmlab.ui.generate``.  ``app.py`` calls each ``build()`` inside one ``gr.Blocks``.
+"""The app's tabs, one module each (tool: the UI layer); every tab module has ``build()`` and
+runs on its own: ``python -m lmlab.ui.generate``.  ``app.py`` calls each ``build()`` inside one
+``gr.Blocks``.
 
 Tab modules lay out components and wire thin handlers: validate the input (``gr.Error`` with a
 plain sentence), call ``lmlab``, turn the result into a figure.  No model math lives here.
+
+- ``lmlab.ui.ngram``       N-gram vs neural (figures: ``lmlab.ui.ngram_views``)
+- ``lmlab.ui.generate``    Generate
+- ``lmlab.ui.attention``   Attention
+- ``lmlab.ui.positional``  Positional
+- ``lmlab.ui.explain``     Explain
+- ``lmlab.ui.common``      core errors as ``gr.Error``, input checks, plot style
+- ``lmlab.ui.plots``       token-labelled heatmaps
+- ``lmlab.ui.html``        sandboxed rich HTML (bertviz, shap) and vendored JS
+- ``lmlab.ui.shap_plot``   shap's text plot, escaped
 """

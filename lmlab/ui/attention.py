@@ -1,6 +1,6 @@
 """Attention tab: one sentence through every step of attention, in two real models.
 
-Lesson: lessons/03_attention.en.md.  Code: ``lmlab.attention`` (the math and the trace),
+Lesson: lessons/05_attention.en.md.  Code: ``lmlab.attention`` (the math and the trace),
 ``lmlab.encoder`` (MiniLM), ``lmlab.ui.html`` (bertviz offline).  Run alone:
 ``python -m lmlab.ui.attention``.
 

@@ -1,7 +1,7 @@
-"""What every tab shares: read-only cached models, input checks, plot styling, safe HTML.
+"""What every tab shares: core errors worded for the student, input checks, plot styling.
 
-Models are loaded once per process and never modified (``eval()`` mode, no training), so one
-copy serves every user; anything that belongs to one user lives in ``gr.State``.
+Tool: the UI layer (``lmlab.ui``).  Models come from ``lmlab.models`` (loaded once, shared
+read-only); anything that belongs to one user lives in ``gr.State``.
 """
 
 from __future__ import annotations
@@ -12,51 +12,37 @@ import unicodedata
 
 import gradio as gr
 
-from lmlab.cache import load_once
-from lmlab import DISTILLED_GPT, SHIPPED_GPT
-
 MAX_CHARS = 2000  # longest text any tab accepts
 
 
-@load_once(maxsize=6)
-def gpt(name: str = "shakespeare"):
-    """A GPT by picker name, loaded once and shared read-only.
+def user_error(exc: Exception) -> gr.Error:
+    """The one place a core error becomes what the student reads (a ``gr.Error``).
 
-    Names: "shakespeare" (the shipped model), "shakespeare-int8" (its weights rounded to int8,
-    ``lmlab.quantize``), "shakespeare-distilled" (the student of ``lmlab distill``) or
-    "hub:<id>".
+    Core errors carry their own sentence (``ValueError`` and its subclasses: ``CheckpointError``,
+    ``UnknownModel``, ...); its first letter is capitalised, the rest kept as written.
     """
-    from lmlab.gpt import GPT
-    from lmlab.hub import download
-    from lmlab.quantize import quantize_model
-
-    sources = {"shakespeare": SHIPPED_GPT, "shakespeare-int8": SHIPPED_GPT,
-               "shakespeare-distilled": DISTILLED_GPT}
-    if name not in sources and not name.startswith("hub:"):
-        raise gr.Error(f"Unknown model {name!r}.")
-    try:  # a hub id is only ever fetched from the hub, never read as a local folder
-        model = GPT.from_pretrained(sources.get(name) or download(name[4:]))
-    except ValueError as exc:  # CheckpointError included
-        raise gr.Error(str(exc)) from None
-    if name == "shakespeare-int8":
-        model = quantize_model(model, bits=8)
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
+    text = str(exc).strip() or type(exc).__name__
+    return gr.Error(text[:1].upper() + text[1:])
 
 
-@load_once(maxsize=4)
-def tokenizer(name: str = "shakespeare"):
-    """The tokenizer that goes with ``gpt(name)``."""
-    from lmlab.hub import CheckpointError, load_hub_tokenizer
-    from lmlab.tokenizer import load_tokenizer
+def gpt(name: str = "shakespeare"):
+    """``lmlab.models.load_gpt(name)``, its errors worded for the student."""
+    from lmlab.models import load_gpt
 
-    if not name.startswith("hub:"):
-        return load_tokenizer()
     try:
-        return load_hub_tokenizer(name[4:])
-    except CheckpointError as exc:
-        raise gr.Error(str(exc)) from None
+        return load_gpt(name)
+    except ValueError as exc:  # CheckpointError, UnknownModel
+        raise user_error(exc) from None
+
+
+def tokenizer(name: str = "shakespeare"):
+    """``lmlab.models.load_gpt_tokenizer(name)``, its errors worded for the student."""
+    from lmlab.models import load_gpt_tokenizer
+
+    try:
+        return load_gpt_tokenizer(name)
+    except ValueError as exc:
+        raise user_error(exc) from None
 
 
 def hub_model_name(hub_id: str | None) -> str | None:

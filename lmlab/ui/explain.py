@@ -1,6 +1,6 @@
 """Explain tab: which tokens made the prediction, by SHAP, gradients and attention, side by side.
 
-Lesson: lessons/07_compression_and_safety.en.md.  Code: ``lmlab.explain``, ``lmlab.classify``.  Run alone:
+Lesson: lessons/11_compression.en.md.  Code: ``lmlab.explain.shap_values``, ``lmlab.explain.classifier``.  Run alone:
 ``python -m lmlab.ui.explain``.
 """
 
@@ -12,9 +12,10 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
-from lmlab.explain import MAX_EVALS, Explanation, explain_classifier, explain_gpt, text_plot_html
+from lmlab.explain.shap_values import MAX_EVALS, Explanation, explain_classifier, explain_gpt
 from lmlab.ui import common
 from lmlab.ui.html import document, iframe
+from lmlab.ui.shap_plot import text_plot_html
 
 MAX_TEXT_CHARS = 60_000  # longer texts are refused; shorter ones are cut to the model's tokens
 EVALS_RANGE = (20, 2000)  # SHAP model evaluations a request may ask for (the slider's range)
@@ -29,15 +30,15 @@ POSITIVE, NEGATIVE = "#ff0051", "#008bfb"  # shap's own red and blue
 
 def classifier():
     """The shipped genre classifier, loaded once and shared read-only."""
-    from lmlab.classify import shipped_classifier
+    from lmlab.models import load_classifier
 
-    return shipped_classifier()
+    return load_classifier()
 
 
 @lru_cache(maxsize=1)
 def classifier_report() -> dict:
     """The classifier's figures on the held-out plays: computed on first request, then kept."""
-    from lmlab.classify import evaluate_classifier
+    from lmlab.explain.classifier import evaluate_classifier
 
     return evaluate_classifier(model=classifier())
 
@@ -107,7 +108,7 @@ def confusion_figure(report: dict):
 
 
 def report_markdown(r: dict) -> str:
-    f1 = ", ".join(f"{g} {v:.3f}" for g, v in zip(r["labels"], r["per_class_f1"]))
+    f1 = ", ".join(f"{g} {v:.3f}" for g, v in zip(r["labels"], r["per_class_f1"], strict=False))
     return (f"**{r['n_passages']} passages** of {r['n_lines']} lines from the six held-out "
             f"plays ({', '.join(r['plays'])}), the same number from each play.\n\n"
             "| accuracy | macro precision | macro recall | macro-F1 | always one genre |\n"
@@ -186,7 +187,7 @@ def evaluate(progress=gr.Progress()):
 
 def _warm_up() -> None:
     """Compile shap's helpers and load the classifier (background thread at start-up)."""
-    from lmlab.explain import warm_up
+    from lmlab.explain.shap_values import warm_up
 
     try:
         warm_up()
@@ -206,7 +207,7 @@ def build() -> None:
     """
     import threading
 
-    from lmlab.classify import LABELS
+    from lmlab.explain.classifier import LABELS
 
     threading.Thread(target=_warm_up, name="explain-warm-up", daemon=True).start()
 

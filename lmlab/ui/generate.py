@@ -1,6 +1,6 @@
 """Generate tab: tokens stream out one at a time, each with the candidates it beat.
 
-Lesson: lessons/05_generation.en.md.  Code: ``lmlab.generate``.  Run alone:
+Lesson: lessons/07_generation.en.md.  Code: ``lmlab.generate``.  Run alone:
 ``python -m lmlab.ui.generate``.
 """
 

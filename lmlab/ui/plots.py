@@ -1,5 +1,7 @@
 """Heatmaps with token labels, shared by the Attention and Positional tabs.
 
+Tool: the UI layer.  Tabs: Attention, Positional.
+
 A matrix from ``lmlab`` becomes a plotly heatmap: rows and columns named by their tokens,
 the number itself on hover, query 0 at the top (as in the papers' figures).
 

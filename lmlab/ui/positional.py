@@ -1,6 +1,6 @@
 """Positional tab: four ways to tell a Transformer where each token sits, side by side.
 
-Lesson: lessons/03_attention.en.md (positions).  Code: ``lmlab.positional``.  Run alone:
+Lesson: lessons/05_attention.en.md (positions).  Code: ``lmlab.positional``.  Run alone:
 ``python -m lmlab.ui.positional``.
 
 Attention alone is blind to order.  This tab draws each encoding as a table (sinusoidal, the
@@ -18,9 +18,18 @@ import numpy as np
 import torch
 
 from lmlab.attention import causal_mask
-from lmlab.positional import (KINDS, alibi_bias, alibi_slopes, learned, rope, rope_angles,
-                              rope_rotation_2d, scores_with_encoding, similarity_vs_distance,
-                              sinusoidal)
+from lmlab.positional import (
+    KINDS,
+    alibi_bias,
+    alibi_slopes,
+    learned,
+    rope,
+    rope_angles,
+    rope_rotation_2d,
+    scores_with_encoding,
+    similarity_vs_distance,
+    sinusoidal,
+)
 from lmlab.ui import common, plots
 
 DEFAULT_TEXT = "To be, or not to be, that is the question."

@@ -1,0 +1,12 @@
+"""Benchmarks, the load test and the app's endpoint walker: tools, not lessons.
+
+Command: ``lmlab bench NAME --json`` (``lmlab.bench.suite.BENCHES`` lists the names).  Nothing in
+``app.py``, ``lmlab/ui`` or a lesson imports this package (tests/test_layout.py checks it).
+
+- ``lmlab.bench.common``     one JSON row per comparison; interleaved repetitions
+- ``lmlab.bench.gpt``        training and generation against transformers
+- ``lmlab.bench.ngram``      n-gram fit and perplexity against nltk.lm
+- ``lmlab.bench.app``        30 simulated students against a running app
+- ``lmlab.bench.endpoints``  the app's API, started and walked (load and hostile-input tests)
+- ``lmlab.bench.suite``      the registry of benchmarks by name
+"""

@@ -1,0 +1,36 @@
+"""The benchmarks by name, each imported only when it runs (``lmlab bench ngram`` needs no gradio).
+
+Command: ``lmlab bench NAME --json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def bench_train() -> list[dict]:
+    from lmlab.bench.gpt import bench_train as run
+
+    return run()
+
+
+def bench_generate() -> list[dict]:
+    from lmlab.bench.gpt import bench_generate as run
+
+    return run()
+
+
+def bench_ngram() -> list[dict]:
+    from lmlab.bench.ngram import bench_ngram as run
+
+    return run()
+
+
+def bench_app() -> list[dict]:
+    from lmlab.bench.app import bench_app as run
+
+    return run()
+
+
+BENCHES: dict[str, Callable[[], list[dict]]] = {
+    "app": bench_app, "train": bench_train, "ngram": bench_ngram, "generate": bench_generate}

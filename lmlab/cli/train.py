@@ -1,0 +1,92 @@
+"""``lmlab train`` and ``lmlab distill``: train a GPT, or a student of one.
+
+Part of the ``lmlab`` command (``lmlab/cli/__init__.py`` assembles it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lmlab import ASSETS_DIR, SHIPPED_GPT
+from lmlab.cli.common import UsageError, argv_of
+
+
+def cmd_train(args) -> int:
+    from lmlab.gpt import GPTConfig
+    from lmlab.tokenizer import load_tokenizer
+    from lmlab.training import TrainConfig, train
+    from lmlab.training.card import model_card
+
+    out = Path(args.out).resolve()
+    if out == ASSETS_DIR.resolve() or ASSETS_DIR.resolve() in out.parents:
+        raise UsageError("train into a folder outside assets/ (e.g. runs/gpt); copy "
+                         "model.safetensors, config.json and README.md to ship a model")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    model_cfg = GPTConfig(vocab_size=load_tokenizer().vocab_size, block_size=args.block_size,
+                          n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd,
+                          dropout=args.dropout)
+    teacher = getattr(args, "teacher", None)  # lmlab distill
+    cfg = TrainConfig(model=model_cfg, batch_size=args.batch_size, max_steps=args.steps,
+                      lr=args.lr, min_lr=args.lr / 10, warmup_steps=args.warmup,
+                      eval_interval=args.eval_interval, seed=args.seed,
+                      **(dict(teacher=teacher, kd_alpha=args.alpha,
+                              kd_temperature=args.kd_temperature) if teacher else {}))
+    if teacher:
+        check_distillation(args)
+    model = train(cfg, out, resume=args.resume, progress=not args.quiet,
+                  command="lmlab " + " ".join(argv_of(args)))
+    state = json.loads((out / "train_state.json").read_text())
+    card = model_card(model, cfg, state["runs"], state["log"])
+    (out / "README.md").write_text(card)
+    print(card)
+    return 0
+
+
+def add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a GPT on the Shakespeare corpus")
+    training_arguments(p, "runs/shakespeare-gpt", n_layer=4, n_head=4, n_embd=192)
+
+
+def training_arguments(p, out: str, n_layer: int, n_head: int, n_embd: int) -> None:
+    p.add_argument("--out", default=out, help="checkpoint folder")
+    p.add_argument("--steps", type=int, default=4000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--block-size", type=int, default=128)
+    p.add_argument("--n-layer", type=int, default=n_layer)
+    p.add_argument("--n-head", type=int, default=n_head)
+    p.add_argument("--n-embd", type=int, default=n_embd)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--eval-interval", type=int, default=250)
+    p.add_argument("--seed", type=int, default=1337)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
+    p.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+
+def check_distillation(args) -> None:
+    """Refuse settings that cannot work, before the teacher is loaded (``lmlab.training`` loads
+    and checks it before writing anything)."""
+    if not 0 <= args.alpha <= 1:
+        raise UsageError(f"--alpha must be between 0 and 1, not {args.alpha}")
+    if not args.kd_temperature > 0:
+        raise UsageError(f"--kd-temperature must be positive, not {args.kd_temperature}")
+    if not (Path(args.teacher) / "config.json").is_file():
+        raise UsageError(f"--teacher {args.teacher!r} is not a checkpoint folder "
+                         "(config.json + model.safetensors)")
+
+
+def add_distill(sub) -> None:
+    p = sub.add_parser("distill", help="train a small GPT to imitate a bigger one")
+    training_arguments(p, "runs/shakespeare-gpt-distilled", n_layer=2, n_head=4, n_embd=128)
+    p.add_argument("--teacher", default=str(SHIPPED_GPT), help="teacher checkpoint folder")
+    p.add_argument("--alpha", type=float, default=0.5,
+                   help="weight of the teacher's soft targets (the rest: the text)")
+    p.add_argument("--kd-temperature", type=float, default=2.0,
+                   help="temperature that softens teacher and student before comparing")
