@@ -14,4 +14,5 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.plots``       token-labelled heatmaps
 - ``lmlab.ui.html``        sandboxed rich HTML (bertviz, shap) and vendored JS
 - ``lmlab.ui.shap_plot``   shap's text plot, escaped
+- ``lmlab.ui.i18n``        the UI's words in English and Chinese
 """
