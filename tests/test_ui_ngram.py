@@ -10,6 +10,7 @@ import gradio as gr
 import pytest
 
 from lmlab.ui import ngram as tab
+from lmlab.ui import ngram_views
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +53,7 @@ def test_script_tags_are_shown_escaped():
     text = "<script>alert('x')</script> ROMEO."
     html, _ = tab.color_passage(text, 3, "laplace")
     assert "<script" not in html and "</script" not in html and "&lt;" in html
-    assert tab._span("<script>", 3.0).count("&lt;script&gt;") == 2  # the text and its tooltip
+    assert ngram_views._span("<script>", 3.0).count("&lt;script&gt;") == 2  # the text and its tooltip
     why = tab.predict("To <script>", 3, "kneser_ney", 0)[0]
     assert "<script" not in why and "&lt;" in why
 
