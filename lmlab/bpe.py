@@ -164,6 +164,13 @@ class BPE:
         """One token as text; bytes that are part of a character show as ``<e5 ba>``."""
         return show_bytes(self.vocab[i])
 
+    def truncated(self, n_merges: int) -> BPE:
+        """The same tokenizer with only its first ``n_merges`` merges (a smaller vocabulary)."""
+        merges = {p: (r, i) for p, (r, i) in self.merges.items() if r < n_merges}
+        keep = set(self.byte_ids) | set(self.special.values()) | {i for _, i in merges.values()}
+        return BPE({i: b for i, b in self.vocab.items() if i in keep}, merges, self.byte_ids,
+                   self.special)
+
     def encode_steps(self, text: str, max_steps: int | None = None) -> tuple[list[int], list[Step]]:
         """``(byte ids, steps)``: the text as bytes, then each merge applied, in rank order.
 
