@@ -329,7 +329,8 @@ def build(lang=None) -> None:
     sim = gr.Plot(show_label=False)
     tok_out = [bpe_html, wp_html, stats, step, replay_html, replay_md]
     train_out = [curve, trained_md, trained_html]
-    gr.on([go.click, text.submit], tokenize, [text, lang], tok_out, api_name="tokens", trigger_mode="always_last")
+    gr.on([go.click, text.submit], tokenize, [text, lang], tok_out, api_name="tokens", trigger_mode="always_last"
+          ).success(train_bpe, [source, pasted, vocab, text, lang], train_out, api_name="tokens_retrain")
     step.release(replay, [text, step, lang], [replay_html, replay_md], api_name="tokens_replay",
                  trigger_mode="always_last", show_progress="minimal")
     train_go.click(train_bpe, [source, pasted, vocab, text, lang], train_out, api_name="tokens_train",
