@@ -30,6 +30,8 @@ def test_logit_lens_table_is_the_lens_top_token_and_probability():
     assert fig.data[0].text[0][5] == "·France"  # row 0, the embeddings: tied, they predict themselves
     long_fig, long_note = inside.logit_lens_view("To be, or not to be, " * 10)
     assert len(long_fig.data[0].x) == inside.SHOWN and "the last 16" in long_note
+    _, past = inside.logit_lens_view("To be, or not to be, " * 40)
+    assert "is 360 tokens" in past and "only the last 128" in past
 
 
 def test_patching_heatmap_is_the_patching_map():

@@ -38,6 +38,7 @@ WORDS = {
                           "每个块之后概率最高的下一个词元（颜色为概率；悬停显示前 5 个）"),
     "inside.cut": ("The prompt is {n} tokens; the table shows the last {shown}.", 
                           "提示词有 {n} 个词元；表格显示最后 {shown} 个。"),
+    "inside.context": (" The model reads only the last {ctx} (its context).", "模型只读最后 {ctx} 个（它的上下文）。"),
     "inside.patch": ("### Activation patching: paste the clean run into the corrupted one, one cell at a time",
                      "### 激活修补：把干净运行的残差流逐格粘贴进被破坏的运行"),
     "inside.preset": ("Preset", "预设"),
@@ -147,11 +148,10 @@ def logit_lens_view(prompt, lang="en"):
     """The logit lens table of the last ``SHOWN`` positions, and a note when it is cut."""
     model = common.gpt()
     ids = _ids(prompt, t("common.prompt", lang), lang)
-    note = ""
-    if len(ids) > model.config.block_size:
-        ids = ids[-model.config.block_size:]
-    if len(ids) > SHOWN:
-        note = t("inside.cut", lang, n=len(ids), shown=SHOWN)
+    n, ids = len(ids), ids[-model.config.block_size:]  # past the context: the last 128 tokens
+    note = t("inside.cut", lang, n=n, shown=SHOWN) if n > SHOWN else ""
+    if n > len(ids):
+        note += t("inside.context", lang, ctx=len(ids))
     probs = lens.logit_lens(model, ids)[:, -SHOWN:].exp()  # (L + 1, T', V)
     top = probs.topk(5, dim=-1)
     labels = _labels(ids)[-SHOWN:]
