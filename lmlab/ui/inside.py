@@ -303,9 +303,9 @@ def build(lang=None) -> None:
     choice = gr.Dropdown(list(PRESETS), value=name, label=label("inside.preset"), info=label("inside.preset_info"))
     with gr.Row():
         clean = gr.Textbox(PRESETS[name][0], label=label("inside.clean"), info=label("inside.pair_info"),
-                           max_length=500)
+                           max_length=500, min_width=280)
         corrupt = gr.Textbox(PRESETS[name][1], label=label("inside.corrupt"), info=label("inside.pair_info"),
-                             max_length=500)
+                             max_length=500, min_width=280)
     with gr.Row():
         answer = gr.Textbox(PRESETS[name][2], label=label("inside.answer"), info=label("inside.answer_info"))
         wrong = gr.Textbox(PRESETS[name][3], label=label("inside.wrong"), info=label("inside.answer_info"))

@@ -1,9 +1,7 @@
 """Tokens tab: text -> tokens -> vectors, with the BPE written out and replayed merge by merge.
 
 Lesson: lessons/03_tokens.en.md.  Code: ``lmlab.bpe`` (encode, replay, train),
-``lmlab.embeddings`` (neighbours, the PCA map, position and sentence vectors).  Run alone:
-``python -m lmlab.ui.tokens``.
-
+``lmlab.embeddings`` (neighbours, PCA map, positions, sentences).  Run: ``python -m lmlab.ui.tokens``.
 Type text: the shipped BPE's tokens (id and bytes on hover) beside MiniLM's WordPiece, the
 replay from bytes to tokens, a BPE trained on a play or a pasted text, and the embedding map.
 The tab fills itself the first time it is shown (cached, not at start-up).
@@ -101,7 +99,7 @@ def shipped() -> bpe_lib.BPE:
 
 def chips(pieces: list[tuple[str, str]]) -> str:
     """Coloured token chips; ``pieces`` are (shown text, hover title)."""
-    return "<div style='line-height:2'>" + "".join(
+    return "<div style='display:flex;flex-wrap:wrap;gap:2px;line-height:1.8;padding-top:1.6em'>" + "".join(
         f"<span title='{common.escape(tip)}' style='background:{PALETTE[i % len(PALETTE)]};color:#111;"
         f"padding:1px 3px;margin:1px;border-radius:3px;font-family:monospace;white-space:pre'>"
         f"{common.token_html(s)}</span>" for i, (s, tip) in enumerate(pieces)) + "</div>"
@@ -234,10 +232,11 @@ def embedding_map(token, lang="en"):
                      x=coords[mark, 0].tolist(), y=coords[mark, 1].tolist(),
                      text=[common.token_html(texts[j]) for j in mark], textposition="top center",
                      marker=dict(size=11, symbol="diamond", color="#111")))
-    fig = plots.figure(data, dict(height=460, title=dict(text=t("tokens.map_title", lang, a=float(explained[0]),
-                                                                b=float(explained[1])), font_size=13)))
-    listed = ", ".join(f"'{common.token_html(texts[j])}' {float(s):.2f}" for j, s in zip(near.tolist(), sims,
-                                                                                         strict=True))
+    title = t("tokens.map_title", lang, a=float(explained[0]), b=float(explained[1]))
+    fig = plots.figure(data, dict(height=460, legend=dict(orientation="h", y=-0.12),
+                                  title=dict(text=title, font_size=13)))
+    listed = ", ".join(f"'{common.token_html(texts[j])}' {float(s):.2f}"
+                       for j, s in zip(near.tolist(), sims, strict=True))
     return fig, t("tokens.neighbours", lang, token=common.token_html(texts[i]), list=listed)
 
 
@@ -297,8 +296,10 @@ def build(lang=None) -> None:
                           max_length=common.MAX_CHARS, scale=4)
         go = gr.Button(label("tokens.go"), variant="primary", scale=1)
     with gr.Row():
-        bpe_html = gr.HTML(label=label("tokens.bpe"), show_label=True, container=True)
-        wp_html = gr.HTML(label=label("tokens.wordpiece"), show_label=True, container=True)
+        with gr.Column(min_width=320):  # side by side, or one under the other on a phone
+            bpe_html = gr.HTML(label=label("tokens.bpe"), show_label=True, container=True)
+        with gr.Column(min_width=320):
+            wp_html = gr.HTML(label=label("tokens.wordpiece"), show_label=True, container=True)
     stats = gr.Markdown()
     gr.Markdown(label("tokens.replay"))
     step = gr.Slider(0, 100, value=0, step=1, label=label("tokens.step"), info=label("tokens.step_info"))
@@ -327,8 +328,7 @@ def build(lang=None) -> None:
                            max_length=common.MAX_CHARS, scale=3)
         compare = gr.Button(label("tokens.compare"), scale=1)
     sim = gr.Plot(show_label=False)
-    tok_out = [bpe_html, wp_html, stats, step, replay_html, replay_md]
-    train_out = [curve, trained_md, trained_html]
+    tok_out, train_out = [bpe_html, wp_html, stats, step, replay_html, replay_md], [curve, trained_md, trained_html]
     gr.on([go.click, text.submit], tokenize, [text, lang], tok_out, api_name="tokens", trigger_mode="always_last"
           ).success(train_bpe, [source, pasted, vocab, text, lang], train_out, api_name="tokens_retrain")
     step.release(replay, [text, step, lang], [replay_html, replay_md], api_name="tokens_replay",
