@@ -6,7 +6,7 @@ change the address).
 
 import gradio as gr
 
-from lmlab.ui import attention, explain, generate, ngram, positional
+from lmlab.ui import attention, explain, generate, inside, ngram, positional, tokens
 
 HEADER = """# LM Lab
 Look inside real, working language models. Every number on screen is computed by the `lmlab`
@@ -14,7 +14,10 @@ package (open it: each tab names its module). Default model: a GPT-2-shaped **Sh
 (2.2M parameters) trained from scratch on a CPU, shipped in `assets/shakespeare-gpt`.
 Everything runs offline."""
 
-TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", attention),
+TABS = [("N-gram vs neural", ngram),
+        ("Tokens", tokens),
+        ("Generate", generate), ("Attention", attention),
+        ("Inside", inside),
         ("Positional", positional), ("Explain", explain)]  # in teaching order
 
 
@@ -33,6 +36,7 @@ def build_app() -> gr.Blocks:
 
 if __name__ == "__main__":
     from lmlab.ui.common import configure_server
+    from lmlab.ui.i18n import I18N
 
     configure_server()  # one torch thread per request, few malloc arenas
-    build_app().launch()
+    build_app().launch(i18n=I18N())  # label(key) texts in the browser's language

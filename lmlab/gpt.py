@@ -107,8 +107,13 @@ class CausalSelfAttention(nn.Module):
         self.attn_dropout = nn.Dropout(config.dropout)
         self.resid_dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x, cache: KVCache | None = None, output_attentions: bool = False):
-        """(B, T, C) -> (output (B, T, C), weights (B, nh, T, T_k) or None)."""
+    def forward(self, x, cache: KVCache | None = None, output_attentions: bool = False,
+                head_hook=None):
+        """(B, T, C) -> (output (B, T, C), weights (B, nh, T, T_k) or None).
+
+        ``head_hook(layer_idx, y)`` may replace the heads' outputs y (B, nh, T, hs) before W^O
+        mixes them (``lmlab.lens`` zeroes or averages one head this way: head ablation).
+        """
         B, T, C = x.shape
         qkv = self.c_attn(x).view(B, T, 3, self.n_head, C // self.n_head)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, nh, T, hs)
@@ -125,6 +130,8 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
                                                is_causal=mask is None and T > 1)
             weights = None
+        if head_hook is not None:
+            y = head_hook(self.layer_idx, y)
         y = self.c_proj(y.transpose(1, 2).reshape(B, T, C))  # concatenate the heads, mix
         return (self.resid_dropout(y) if self.training else y), weights
 
@@ -154,8 +161,8 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
         self.mlp = MLP(config)
 
-    def forward(self, x, cache=None, output_attentions=False):
-        a, weights = self.attn(self.ln_1(x), cache, output_attentions)
+    def forward(self, x, cache=None, output_attentions=False, head_hook=None):
+        a, weights = self.attn(self.ln_1(x), cache, output_attentions, head_hook)
         x = x + a
         x = x + self.mlp(self.ln_2(x))
         return x, weights
@@ -213,6 +220,8 @@ class GPT(nn.Module):
         use_cache: bool = False,
         inputs_embeds: torch.Tensor | None = None,
         positions: torch.Tensor | None = None,
+        residual_hook=None,
+        head_hook=None,
     ) -> GPTOutput:
         """Logits for every position of ``idx`` (B, T); loss if ``targets`` (B, T) are given.
 
@@ -224,6 +233,12 @@ class GPT(nn.Module):
         token embeddings, e.g. gradient x input).  ``positions`` (B,) scores one position per row
         only: logits (B, 1, vocab), the output layer run on B rows instead of B x T (nanoGPT does
         this for the last position in generation).
+
+        Hooks, for looking inside (``lmlab.lens``; both None by default, the fast path):
+        ``residual_hook(i, x)`` sees the residual stream x (B, T, C) before block i, and with
+        i = n_layer after the last block (before ``ln_f``), and returns the stream to go on with
+        (the same tensor to only record it; another to patch it).  ``head_hook`` is passed to
+        every attention layer (``CausalSelfAttention.forward``).
         """
         tok_emb = self.transformer.wte(idx) if inputs_embeds is None else inputs_embeds
         B, T = tok_emb.shape[:2]
@@ -238,11 +253,15 @@ class GPT(nn.Module):
         if self.training:  # dropout is a no-op in eval; not calling it at all (here, in the
             x = self.transformer.drop(x)  # MLP and attention) was part of a 6-10% per-token gain
         attentions, hidden = [], []
-        for block in self.transformer.h:
+        for i, block in enumerate(self.transformer.h):
+            if residual_hook is not None:
+                x = residual_hook(i, x)
             if output_hidden_states:
                 hidden.append(x)
-            x, weights = block(x, cache, output_attentions)
+            x, weights = block(x, cache, output_attentions, head_hook)
             attentions.append(weights)
+        if residual_hook is not None:
+            x = residual_hook(len(self.transformer.h), x)
         if cache is not None:
             cache.length += T
         if positions is not None:

@@ -6,8 +6,10 @@ Tab modules lay out components and wire thin handlers: validate the input (``gr.
 plain sentence), call ``lmlab``, turn the result into a figure.  No model math lives here.
 
 - ``lmlab.ui.ngram``       N-gram vs neural (figures: ``lmlab.ui.ngram_views``)
+- ``lmlab.ui.tokens``      Tokens (BPE, replay, training, embedding map)
 - ``lmlab.ui.generate``    Generate
 - ``lmlab.ui.attention``   Attention
+- ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation)
 - ``lmlab.ui.positional``  Positional
 - ``lmlab.ui.explain``     Explain
 - ``lmlab.ui.common``      core errors as ``gr.Error``, input checks, plot style
