@@ -8,8 +8,8 @@ perplexity, so the second ranking divides the model's log-perplexity by the text
 entropy (compressed size in bits): text the model finds easy but a compressor does not is
 what the model may have learnt by heart.  Then look each sample up: does it contain a run of
 ``MATCH_TOKENS`` tokens that occurs word for word in the training works?  The precision of the
-top ranks says how well each ranking finds memorised text (Carlini et al.: 67 of the top 100
-GPT-2 samples by the zlib ratio were memorised, against far fewer among random samples).
+top ranks says how well each ranking finds memorised text (Carlini et al. 2021 confirmed 604 of
+the 1,800 GPT-2 samples their rankings put on top as verbatim training text).
 
 >>> zlib_bits("to be or not to be " * 10) < zlib_bits("the quick brown fox jumps over a lazy dog")* 2
 True

@@ -27,6 +27,7 @@ CONTINUATION_TOKENS = 4  # m: tokens it must produce
 BY_PREFIX = (2, 4, 6, 8)  # k values compared (same lines, same m)
 N_LINES = 250  # lines from each side
 MAX_PROBE_TOKENS = 64  # longest line start the probe accepts
+PROBE_TOKENS = 8  # tokens the probe writes
 SPLITS = {"train": ("train",), "heldout": ("val", "test")}
 
 
@@ -150,7 +151,7 @@ def find_line(text: str, side: str) -> tuple[str, int, str] | None:
     return next((row for row in _lines(side) if row[2].startswith(text)), None)
 
 
-def probe(model, tok, prefix: str, m: int = CONTINUATION_TOKENS) -> Probe:
+def probe(model, tok, prefix: str, m: int = PROBE_TOKENS) -> Probe:
     """Continue ``prefix`` greedily; look the line start and the result up in the corpus."""
     text = (prefix or "").strip("\n")
     ids = tok.encode(text)
