@@ -176,4 +176,33 @@ def build_all(root: Path = CANARY_DIR, cfg: CanaryTrainConfig = CanaryTrainConfi
         out.append(facts)
         if progress:
             progress(json.dumps(facts))
+    write_index(root, cfg)
     return out
+
+
+def write_index(root: Path = CANARY_DIR, cfg: CanaryTrainConfig = CanaryTrainConfig()) -> str:
+    """``root/README.md``: the card of the whole set, one row per shipped run (from config.json)."""
+    rows = []
+    for spec in RUNS:
+        path = run_dir(spec, root) / "config.json"
+        if path.exists():
+            f = json.loads(path.read_text(encoding="utf-8"))["lmlab_canary"]
+            eps = f"{f['epsilon']}" if f["dp"] else "-"
+            rows.append(f"| `{spec.name}` | {spec.insertions} | {spec.noise_multiplier:g} | {eps} | "
+                        f"{f['rank']} | {f['exposure']:.2f} | {f['heldout_perplexity']} |")
+    text = ("# Canary models of the privacy lab (lmlab)\n\n"
+            f"Tiny GPTs ({cfg.n_layer} layers, width {cfg.n_embd}, context {cfg.block_size}, the shipped "
+            f"2,048-token BPE) trained by `lmlab privacy train-canaries` for {cfg.steps} steps of "
+            f"{cfg.batch_size} windows on {', '.join(WORKS)}, with \"{canary_text()}\" written into "
+            "the text 0-16 times, by AdamW or by DP-SGD (`lmlab.privacy.dp`; clip "
+            f"{cfg.clip:g}, ε at δ = {cfg.delta:g} by opacus's RDP accountant). Same seed "
+            f"({cfg.seed}), same batches, one thread: the command rewrites these bytes exactly.\n\n"
+            "Exposure = log2(10,000) - log2(rank of 4821 among all 10,000 codes); about 1 bit is "
+            "chance, 13.29 the first guess (Carlini et al. 2019). Perplexity: the first "
+            f"{cfg.heldout_tokens:,} tokens of the validation works.\n\n"
+            "| run | insertions | σ | ε | rank | exposure (bits) | held-out perplexity |\n"
+            "|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+            "For teaching only (lessons/13_privacy.en.md, the Privacy tab); not models to "
+            "generate text with.\n")
+    (Path(root) / "README.md").write_text(text, encoding="utf-8")
+    return text

@@ -90,7 +90,7 @@ def canary_panel(insertions, dp, code, lang="en"):
     try:
         code = cn.check_code(code if code is not None else "")
     except cn.BadSecret:
-        raise gr.Error(t("privacy.bad_code", lang, text=str(code or "")[:20])) from None
+        raise gr.Error(t("privacy.bad_code", lang, text=common.escape(str(code or "")[:20]))) from None
     if dp and n == 0:
         raise gr.Error(t("privacy.no_dp_zero", lang))
     scores, facts = _run(n, DP_SIGMA if dp else 0.0)
