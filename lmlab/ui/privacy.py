@@ -212,8 +212,9 @@ def roc_panel(lang="en"):
                                   xaxis=dict(title=t("privacy.fpr", lang), range=[0, 1]),
                                   yaxis=dict(title=t("privacy.tpr", lang), range=[0, 1]),
                                   legend=dict(orientation="h", y=-0.3)))
+    verdict = t("privacy.cal_better" if m.calibrated_auc > m.auc else "privacy.cal_worse", lang)
     text = t("privacy.roc_result", lang, ml=m.member_loss, nl=m.nonmember_loss, auc=m.auc,
-             cal=m.calibrated_auc, tpr=m.tpr_at_5)
+             cal=m.calibrated_auc, tpr=m.tpr_at_5, cal_verdict=verdict)
     return fig, text
 
 

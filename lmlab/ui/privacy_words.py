@@ -129,11 +129,18 @@ WORDS = {
         "(calibrated {cal:.3f}); at 5% false positives the attack finds {tpr:.0%} of members. "
         "Part of the gap is the model's own over-fitting (it trained on these works for many "
         "passes); part is that held-out works are simply other texts, which is why an attack on "
-        "works needs care, and why the calibrated attack, whose reference also read the training "
-        "works, does not do better here.",
+        "whole works needs care. {cal_verdict}",
         "平均损失：成员 {ml:.3f}，非成员 {nl:.3f}（奈特/词元）。AUC **{auc:.3f}**（校准后 {cal:.3f}）；"
         "在 5% 假阳性率下，攻击找出 {tpr:.0%} 的成员。差距一部分来自模型自身的过拟合（它在这些作品上训练了很多遍），"
-        "一部分只是因为留出作品本来就是别的文本；这也是为什么参照模型同样读过训练作品的校准攻击在这里没有更好。"),
+        "一部分只是因为留出作品本来就是别的文本，所以针对整部作品的攻击要谨慎解读。{cal_verdict}"),
+    "privacy.cal_better": (
+        "The calibrated attack does better: subtracting what a weaker model also finds hard "
+        "removes part of the difference between texts.",
+        "校准攻击更好：减去较弱模型同样觉得难的部分，去掉了一部分文本之间的差异。"),
+    "privacy.cal_worse": (
+        "The calibrated attack does no better: its reference read the same works, so it cancels "
+        "part of the real signal too.",
+        "校准攻击没有更好：参照模型读过同样的作品，所以也抵消了一部分真实信号。"),
     "privacy.util_h": ("### 4. Privacy against utility", "### 4. 隐私与效用的权衡"),
     "privacy.util_md": (
         "The same tiny GPT with 16 insertions, trained with DP-SGD at three noise levels and "
