@@ -304,6 +304,8 @@ def build(lang=None) -> None:
 
 
 if __name__ == "__main__":
+    from lmlab.ui.i18n import I18N
+
     with gr.Blocks(title="LM Lab: Privacy", analytics_enabled=False) as demo:
         build()
-    demo.queue().launch()
+    demo.queue().launch(i18n=I18N())
