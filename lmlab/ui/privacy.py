@@ -156,7 +156,7 @@ def _probe_text(prefix, which: str, lang: str) -> str:
         raise gr.Error(t("privacy.long_prefix", lang, n=n, limit=MAX_PROBE_TOKENS)) from None
     esc = common.escape
     out = [t("privacy.probe_head", lang, which=which, prefix=esc(p.prefix),
-             cont=esc(p.continuation.replace("\n", " ⏎ ")))]
+             cont=esc(p.continuation.replace("\n", " ⏎ ").strip()))]
     if p.where is None:
         out.append(t("privacy.not_found", lang))
     else:
@@ -164,7 +164,7 @@ def _probe_text(prefix, which: str, lang: str) -> str:
         ok = p.true_continuation is not None and p.continuation == p.true_continuation
         out.append(t("privacy.found", lang, work=esc(titles.get(p.where[0], p.where[0])),
                      side=t(f"privacy.side_{p.found_in}", lang), line=p.where[1],
-                     true=esc((p.true_continuation or "").replace("\n", " ⏎ ")),
+                     true=esc((p.true_continuation or "").replace("\n", " ⏎ ").strip()),
                      verdict=t("privacy.verbatim" if ok else "privacy.not_verbatim", lang)))
     if p.verbatim_train is not None:
         out.append(t("privacy.in_train", lang, work=esc(p.verbatim_train[0]), line=p.verbatim_train[1]))
@@ -231,12 +231,13 @@ def utility_figure(lang="en"):
         v = rec[(16, 0.0)]
         far = max([d["epsilon"] for _, d in dp] + [1.0]) * 3
         data.append(dict(type="scatter", x=[far], y=[v["heldout_perplexity"]], mode="markers+text",
-                         text=["no DP"], textposition="top center", name=t("privacy.plain", lang),
+                         text=[t("privacy.no_dp", lang)], textposition="top center", name=t("privacy.plain", lang),
                          marker=dict(color=COLORS["plain"], size=10), hoverinfo="text",
                          hovertext=[t("privacy.point_plain", lang, bits=v["exposure"])]))
     return plots.figure(data, dict(height=320, title=dict(text=t("privacy.util_title", lang), font_size=13),
                                    xaxis=dict(title=t("privacy.eps", lang), type="log"),
-                                   yaxis=dict(title=t("privacy.ppl", lang)),
+                                   yaxis=dict(title=t("privacy.ppl", lang), rangemode="tozero",
+                                              range=[0, 1.2 * max([v["heldout_perplexity"] for _, v in dp] + [1])]),
                                    legend=dict(orientation="h", y=-0.3)))
 
 

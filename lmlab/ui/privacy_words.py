@@ -88,11 +88,12 @@ WORDS = {
     "privacy.long_prefix": ("The line start is too long ({n} tokens; the limit is {limit}). Type only "
                             "the first words of a line.", "行首太长（{n} 个词元，上限 {limit}）。只需输入一行的"
                             "开头几个词。"),
-    "privacy.probe_head": ("**{which}**: *{prefix}* → the model wrote *{cont}*",
-                           "**{which}**：*{prefix}* → 模型写出 *{cont}*"),
+    "privacy.probe_head": ("**{which}**: “{prefix}” → the model wrote “{cont}”",
+                           "**{which}**：“{prefix}” → 模型写出“{cont}”"),
+    "privacy.no_dp": ("no DP", "无差分隐私"),
     "privacy.found": ("This line start is in **{work}** (a {side} work), line {line}, which goes on "
-                      "*{true}*. {verdict}", "这个行首出自 **{work}**（{side}作品）第 {line} 行，原文接着是 *{t"
-                      "rue}*。{verdict}"),
+                      "“{true}”. {verdict}",
+                      "这个行首出自 **{work}**（{side}作品）第 {line} 行，原文接着是“{true}”。{verdict}"),
     "privacy.side_train": ("training", "训练"),
     "privacy.side_heldout": ("held-out", "留出"),
     "privacy.verbatim": ("Verbatim: the model reproduced the text.", "原样复现：模型写出了原文。"),
