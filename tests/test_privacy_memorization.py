@@ -85,6 +85,7 @@ def test_extraction_report_has_precision_at_each_rank(gpt):
     model, tok = gpt
     r = ex.extraction(model, tok, n=30, length=24)
     js = r.to_json()
-    assert js["samples"] == 30 and set(js["precision"]) == {"perplexity", "zlib", "random"}
+    assert js["samples"] == 30 and js["sample_tokens"] == 24
+    assert set(js["precision"]) == {"perplexity", "zlib", "random"}
     assert all(0 <= v <= 1 for m in ("perplexity", "zlib") for v in js["precision"][m].values())
     assert (r.perplexity > 1).all() and len(r.texts) == 30

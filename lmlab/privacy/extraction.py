@@ -96,9 +96,10 @@ class Extraction:
     verbatim: np.ndarray  # (n,) bool: holds MATCH_TOKENS training tokens in a row
     longest: np.ndarray  # (n,) longest verbatim run found, in tokens (0 if < MATCH_TOKENS)
     precision: dict  # {"perplexity": {k: p}, "zlib": {k: p}, "random": share of all}
+    sample_tokens: int = SAMPLE_TOKENS  # tokens per sample
 
     def to_json(self) -> dict:
-        return {"samples": len(self.texts), "sample_tokens": SAMPLE_TOKENS,
+        return {"samples": len(self.texts), "sample_tokens": self.sample_tokens,
                 "match_tokens": MATCH_TOKENS, "verbatim_share": round(float(self.verbatim.mean()), 4),
                 "longest_verbatim_tokens": int(self.longest.max(initial=0)),
                 "precision": {m: {str(k): v for k, v in p.items()} if isinstance(p, dict) else p
@@ -129,4 +130,4 @@ def extraction(model, tok, n: int = N_SAMPLES, length: int = SAMPLE_TOKENS,
     precision = {"perplexity": {k: float(verbatim[np.argsort(loss)[:k]].mean()) for k in TOP_K},
                  "zlib": {k: float(verbatim[np.argsort(ratio)[:k]].mean()) for k in TOP_K},
                  "random": round(float(verbatim.mean()), 4)}
-    return Extraction(texts, np.exp(loss), ratio, verbatim, longest, precision)
+    return Extraction(texts, np.exp(loss), ratio, verbatim, longest, precision, length)
