@@ -61,7 +61,7 @@ def test_passages_come_from_their_own_works_and_never_cross_one():
 def test_the_attack_on_the_shipped_gpt_beats_a_coin():
     from lmlab.models import load_gpt
 
-    r = membership(load_gpt("shakespeare"), None, "2-gram", n=60, length=48)
+    r = membership(load_gpt("shakespeare"), load_gpt("shakespeare-distilled"), "student", n=60, length=48)
     assert r.members == r.nonmembers == 60
     assert r.member_loss < r.nonmember_loss
     assert 0.5 < r.auc <= 1 and 0 <= r.calibrated_auc <= 1
