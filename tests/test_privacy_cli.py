@@ -51,3 +51,12 @@ def test_the_human_report_names_each_part():
     text = human(report)
     for word in ("memorisation", "membership", "canary x16, DP", "extraction"):
         assert word in text
+
+
+def test_train_canaries_calls_the_builder_with_the_output_folder(monkeypatch, tmp_path, capsys):
+    import lmlab.privacy.canary_train as ct
+
+    seen = {}
+    monkeypatch.setattr(ct, "build_all", lambda root, progress=None: seen.setdefault("root", root) and [])
+    assert main(["privacy", "train-canaries", "--out", str(tmp_path), "--json"]) == 0
+    assert seen["root"] == tmp_path and json.loads(capsys.readouterr().out) == []
