@@ -6,7 +6,7 @@ change the address).
 
 import gradio as gr
 
-from lmlab.ui import attention, explain, generate, inside, ngram, positional, tokens
+from lmlab.ui import attention, explain, generate, inside, ngram, positional, privacy, tokens
 
 HEADER = """# LM Lab
 Look inside real, working language models. Every number on screen is computed by the `lmlab`
@@ -18,7 +18,8 @@ TABS = [("N-gram vs neural", ngram),
         ("Tokens", tokens),
         ("Generate", generate), ("Attention", attention),
         ("Inside", inside),
-        ("Positional", positional), ("Explain", explain)]  # in teaching order
+        ("Positional", positional), ("Explain", explain),
+        ("Privacy", privacy)]  # in teaching order
 
 
 def build_app() -> gr.Blocks:

@@ -31,6 +31,7 @@ Subpackages (each has its own map)
 - ``lmlab.training``      loop, schedules, checkpoints, cards                 (lessons/09)
 - ``lmlab.compress``      quantize, prune, distill, the trade-off report      (lessons/11)
 - ``lmlab.explain``       SHAP, gradient x input, the genre classifier        (lessons/08, 12)
+- ``lmlab.privacy``       memorisation, extraction, membership, canaries, DP  (lessons/13)
 
 Tools
 - ``lmlab.lessons``       runs every lesson's code blocks (tests and the Lessons tab)

@@ -12,6 +12,7 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation)
 - ``lmlab.ui.positional``  Positional
 - ``lmlab.ui.explain``     Explain
+- ``lmlab.ui.privacy``     Privacy (its words: ``lmlab.ui.privacy_words``)
 - ``lmlab.ui.common``      core errors as ``gr.Error``, input checks, plot style
 - ``lmlab.ui.plots``       token-labelled heatmaps
 - ``lmlab.ui.html``        sandboxed rich HTML (bertviz, shap) and vendored JS
