@@ -1,29 +1,31 @@
 """LM Lab: the app (tool).  Assembles one tab per ``lmlab.ui`` module; no model math here.
 
 Run: ``python app.py`` then open http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT
-change the address).
+change the address).  The page speaks the browser's language (简体中文 or English); the switch at
+the top changes it in place (``lmlab.ui.shell``).
 """
 
 import gradio as gr
 
-from lmlab.ui import attention, explain, generate, ngram, positional
+from lmlab.ui import attention, explain, generate, lessons, ngram, positional, shell
+from lmlab.ui.i18n import I18N, label
 
-HEADER = """# LM Lab
-Look inside real, working language models. Every number on screen is computed by the `lmlab`
-package (open it: each tab names its module). Default model: a GPT-2-shaped **Shakespeare GPT**
-(2.2M parameters) trained from scratch on a CPU, shipped in `assets/shakespeare-gpt`.
-Everything runs offline."""
-
-TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", attention),
-        ("Positional", positional), ("Explain", explain)]  # in teaching order
+TABS = [("Lessons", lessons), ("N-gram vs neural", ngram), ("Generate", generate),
+        ("Attention", attention), ("Positional", positional), ("Explain", explain)]  # in teaching order
 
 
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="LM Lab", analytics_enabled=False) as demo:  # offline: no telemetry
-        gr.Markdown(HEADER)
-        for title, module in TABS:
-            with gr.Tab(title):
-                module.build()
+        lang = gr.State("en")  # "en" or "zh": what every handler words its sentences in
+        with gr.Row(equal_height=True):
+            gr.Markdown(label("app.header"))
+            switch = shell.language_switch()
+        ids = tuple(shell.tab_id(module) for _, module in TABS)  # tab ids: the modules' names
+        with gr.Tabs() as tabs:
+            for title, module in TABS:
+                with gr.Tab(shell.tab_title(module, title), id=shell.tab_id(module)):
+                    shell.build_tab(module, lang=lang, tabs=tabs, tab_ids=ids)
+        shell.wire(demo, switch, lang)
     # A classroom: 30 students on 2 cores.  Each event runs at most 2 at a time unless its tab
     # sets its own concurrency_limit (heavy ones: 1); at most 100 events wait, about 3 per
     # student: past that a wait runs to minutes, and "the queue is full" is the honest answer.
@@ -35,4 +37,4 @@ if __name__ == "__main__":
     from lmlab.ui.common import configure_server
 
     configure_server()  # one torch thread per request, few malloc arenas
-    build_app().launch()
+    build_app().launch(i18n=I18N())
