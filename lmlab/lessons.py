@@ -143,10 +143,10 @@ def _run(blocks: list[CodeBlock], path: Path, echo: bool) -> list[BlockResult]:
     namespace: dict = {"__name__": "__lesson__", "__file__": str(path)}
     results = []
     for block in blocks:
-        code = compile("\n" * (block.line - 1) + block.code, str(path), "exec")
         buffer = io.StringIO()
         t0 = time.perf_counter()
         try:
+            code = compile("\n" * (block.line - 1) + block.code, str(path), "exec")
             with contextlib.redirect_stdout(buffer):
                 exec(code, namespace)  # repository-authored lesson code only (see above)
         except Exception as exc:
