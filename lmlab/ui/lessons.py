@@ -20,10 +20,10 @@ from lmlab.ui.i18n import catalogue, label, t
 MAX_QUESTIONS = 5  # quiz slots (a lesson has 3-5 questions)
 MAX_TABS = 3  # "open the ... tab" buttons
 LESSON_TABS = {  # lesson number -> ids of the app tabs it uses (app.py's tab ids), in order
-    "01": ("generate",), "02": ("ngram",), "03": ("inside", "generate"), "04": ("positional",),
-    "05": ("attention",), "06": ("inside", "attention", "generate"), "07": ("generate",),
-    "08": ("explain",), "09": ("train",), "10": ("ngram", "explain"), "11": ("compress", "generate"),
-    "12": ("explain", "attention", "inside"), "13": ("privacy",),
+    "01": ("generate",), "02": ("ngram",), "03": ("tokens", "inside"), "04": ("positional",),
+    "05": ("attention",), "06": ("inside", "attention"), "07": ("generate",), "08": ("train", "explain"),
+    "09": ("train",), "10": ("ngram", "explain"), "11": ("compress", "generate"),
+    "12": ("explain", "inside", "attention"), "13": ("privacy",),
 }
 
 WORDS = {

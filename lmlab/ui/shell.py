@@ -44,7 +44,7 @@ WORDS = {
     "tab.explain": ("Explain", "解释"),
     "tab.train": ("Train", "训练"),
     "tab.compress": ("Compress", "压缩"),
-    "tab.inside": ("Inside the model", "模型内部"),
+    "tab.inside": ("Inside", "模型内部"),
     "tab.tokens": ("Tokens", "词元"),
     "tab.privacy": ("Privacy", "隐私"),
 }
