@@ -21,11 +21,12 @@ def build_app() -> gr.Blocks:
             gr.Markdown(label("app.header"))
             switch = shell.language_switch()
         ids = tuple(shell.tab_id(module) for _, module in TABS)  # tab ids: the modules' names
+        followers = []  # tabs' handlers to re-run when the language changes
         with gr.Tabs() as tabs:
             for title, module in TABS:
                 with gr.Tab(shell.tab_title(module, title), id=shell.tab_id(module)):
-                    shell.build_tab(module, lang=lang, tabs=tabs, tab_ids=ids)
-        shell.wire(demo, switch, lang)
+                    shell.build_tab(module, lang=lang, tabs=tabs, tab_ids=ids, followers=followers)
+        shell.wire(demo, switch, lang, followers)
     # A classroom: 30 students on 2 cores.  Each event runs at most 2 at a time unless its tab
     # sets its own concurrency_limit (heavy ones: 1); at most 100 events wait, about 3 per
     # student: past that a wait runs to minutes, and "the queue is full" is the honest answer.

@@ -41,11 +41,13 @@ ALLOWED = {  # names, not words: the same in both languages
     "Shakespeare", "Hamlet", "ROMEO", "JSON", "Hugging", "Face", "HF", "logit", "logits", "int8",
     "Transformer", "safetensors", "nats", "gelu", "Adam", "AdamW", "SGD", "DP-SGD", "LLaMA",
     "RoFormer", "sacrebleu", "rouge-score", "ECE", "TensorFlow", "Playground", "bertviz", "MiniLM-L6",
+    "log", "exp", "PyPI", "argmax",
 }
+GLOSS = re.compile(r"（[^（）]*）")  # an English term glossed in parentheses after its Chinese name
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")  # an English word of three letters or more
 HAN = re.compile(r"[\u4e00-\u9fff]")
 TEXT = """(root) => {
-  const skip = (el) => el.closest('code, pre, textarea, input, .cm-editor, .lang-neutral, footer');
+  const skip = (el) => el.closest('code, pre, textarea, input, .cm-editor, #lang-switch, footer');
   const out = [];
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
@@ -69,7 +71,7 @@ def english_words(texts: list[str]) -> list[str]:
     """The words of ``texts`` that read as English (not an allowed name, not an identifier)."""
     found = []
     for text in texts:
-        for w in LATIN_WORD.findall(text):
+        for w in LATIN_WORD.findall(GLOSS.sub("", text)):
             if w in ALLOWED or w.strip("-'") in ALLOWED or "_" in w or w.isupper():
                 continue
             found.append(w)
@@ -77,7 +79,13 @@ def english_words(texts: list[str]) -> list[str]:
 
 
 def chinese_texts(texts: list[str]) -> list[str]:
-    return [x for x in texts if HAN.search(x) and x not in ("中文",)]
+    """Texts that read as Chinese: more than a third of their letters are Han characters (an
+    English sentence may quote 你 as an example; the switch names each language in itself)."""
+    def han_share(x):
+        han, latin = len(HAN.findall(x)), len(re.findall(r"[A-Za-z]", x))
+        return han / max(han + latin, 1)
+
+    return [x for x in texts if han_share(x) > 1 / 3 and x not in ("中文",)]
 
 
 @pytest.fixture(scope="module")

@@ -103,8 +103,9 @@ def tab_title(tab_id: str, lang: str) -> str:
 # ----------------------------------------------------------------------------- handlers
 
 
-def show(stem: str, lang: str, tab_ids: tuple[str, ...] = ()):
-    """The page, its open-tab buttons, the targets and the quiz slots for lesson ``stem``."""
+def show(stem: str, lang: str, tab_ids: tuple[str, ...] = (), keep_guesses: bool = False):
+    """The page, its open-tab buttons, the targets and the quiz slots for lesson ``stem``
+    (``keep_guesses``: the student's answers stay, as when only the language changed)."""
     lang = _lang(lang)
     parsed, text, code = page(stem, lang)
     if code != lang:
@@ -118,7 +119,8 @@ def show(stem: str, lang: str, tab_ids: tuple[str, ...] = ()):
     for i in range(MAX_QUESTIONS):
         item = parsed.quiz[i] if i < len(parsed.quiz) else None
         quiz += [gr.update(visible=item is not None),
-                 f"**{i + 1}.** {item.question}" if item else "", gr.update(value=""), ""]
+                 f"**{i + 1}.** {item.question}" if item else "",
+                 gr.update() if keep_guesses else gr.update(value=""), ""]
     none = "" if parsed.quiz else t("lessons.no_quiz", lang)
     return [text, *buttons, targets, none, *quiz]
 
@@ -149,9 +151,11 @@ def relabel(stem: str, lang: str):
 # ----------------------------------------------------------------------------- layout
 
 
-def build(lang=None, tabs: gr.Tabs | None = None, tab_ids: tuple[str, ...] = ()) -> None:
+def build(lang=None, tabs: gr.Tabs | None = None, tab_ids: tuple[str, ...] = (),
+          followers: list | None = None) -> None:
     """Lay out the Lessons tab; ``tabs`` (the app's ``gr.Tabs``) and ``tab_ids`` make the
-    "open the ... tab" buttons (hidden when the tab runs alone)."""
+    "open the ... tab" buttons (hidden when the tab runs alone); ``followers`` (the shell's)
+    gets the handlers that re-word the page when the language changes."""
     lang = lang if lang is not None else gr.State("en")
     tab_ids = tuple(tab_ids)
     first = stems()[0]
@@ -175,15 +179,30 @@ def build(lang=None, tabs: gr.Tabs | None = None, tab_ids: tuple[str, ...] = ())
             answer = gr.Markdown(latex_delimiters=[])
         slots.append((group, question, guess, answer))
         gr.on([check.click, guess.submit], lambda s, g, lg, n=i + 1: reveal(s, lg, g, n),
-              [pick, guess, lang], answer, api_name=f"lessons_check_{i + 1}")
+              [pick, guess, lang], answer, api_name=f"lessons_check_{i + 1}", queue=False)
     outputs = [text, *opens, targets, none, *(c for slot in slots for c in slot)]
-    gr.on(None, lambda s, lg: show(s, lg, tab_ids), [pick, lang], outputs, api_name="lessons_show",
-          trigger_mode="always_last")
-    lang.change(relabel, [pick, lang], pick, api_name="lessons_titles")
+    # Reading a lesson is a cached file read: these events skip the queue, so a student is never
+    # kept waiting behind another tab's heavy work.
+    def page_for(s, lg):
+        return show(s, lg, tab_ids)
+
+    def same_page_for(s, lg):  # the language changed: same lesson, the student's answers kept
+        return show(s, lg, tab_ids, keep_guesses=True)
+
+    if followers is None:  # alone: on load, and whenever the lesson or the language changes
+        gr.on(None, page_for, [pick, lang], outputs, api_name="lessons_show", queue=False)
+        lang.change(relabel, [pick, lang], pick, api_name="lessons_titles", queue=False)
+    else:  # in the app: the shell runs the followers after page load and after the switch
+        from lmlab.ui.shell import Follower
+
+        pick.change(page_for, [pick, lang], outputs, api_name="lessons_show", queue=False,
+                    trigger_mode="always_last")
+        followers += [Follower(same_page_for, [pick, lang], outputs, "lessons_page"),
+                      Follower(relabel, [pick, lang], [pick], "lessons_titles")]
     if tabs is not None:
         for i, button in enumerate(opens):
             button.click(lambda ts, i=i: open_tab(ts, i, tab_ids), targets, tabs,
-                         api_name=f"lessons_open_{i + 1}")
+                         api_name=f"lessons_open_{i + 1}", queue=False)
 
 
 if __name__ == "__main__":

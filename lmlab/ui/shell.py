@@ -120,9 +120,21 @@ def language_switch() -> gr.Radio:
                     elem_id="lang-switch", scale=0, min_width=180)
 
 
-def wire(demo: gr.Blocks, switch: gr.Radio, lang: gr.State) -> Registry:
-    """Connect the switch and page load to ``lang`` and every registered component.  Call it
-    last inside ``demo``'s context, once every tab and event exists."""
+@dataclass
+class Follower:
+    """A tab's handler to run once the language changed (page load or switch): it re-words what
+    the catalogue cannot (a lesson's page, a picker's choices).  A tab appends one to the
+    ``followers`` list its ``build`` receives."""
+
+    fn: object  # called with ``inputs``' values, returns ``outputs``' values
+    inputs: list  # components; include ``lang``
+    outputs: list
+    name: str  # api name stem
+
+
+def wire(demo: gr.Blocks, switch: gr.Radio, lang: gr.State, followers: list[Follower] = ()) -> Registry:
+    """Connect the switch and page load to ``lang``, every registered component and the
+    tabs' ``followers``.  Call it last inside ``demo``'s context, once every tab and event exists."""
     registry = Registry.of(demo)
 
     def set_language(choice):
@@ -133,8 +145,12 @@ def wire(demo: gr.Blocks, switch: gr.Radio, lang: gr.State) -> Registry:
         code = lang_from_request(request)
         return [code, code, *registry.updates(code)]
 
-    switch.input(set_language, switch, [lang, *registry.components], api_name="set_language",
-                 queue=False, show_progress="hidden")
-    demo.load(on_load, None, [lang, switch, *registry.components], api_name="browser_language",
-              queue=False, show_progress="hidden")
+    switched = switch.input(set_language, switch, [lang, *registry.components], api_name="set_language",
+                            queue=False, show_progress="hidden")
+    loaded = demo.load(on_load, None, [lang, switch, *registry.components], api_name="browser_language",
+                       queue=False, show_progress="hidden")
+    for f in followers:  # the state's own change event does not fire after an unqueued event
+        for event, when in ((switched, "switch"), (loaded, "load")):
+            event.then(f.fn, f.inputs, f.outputs, api_name=f"{f.name}_after_{when}", queue=False,
+                       show_progress="hidden")
     return registry
