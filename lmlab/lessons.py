@@ -182,27 +182,27 @@ def block_hash(block: CodeBlock) -> str:
     return hashlib.sha256(block.code.encode("utf-8")).hexdigest()[:16]
 
 
-def outputs_path(path: str | Path) -> Path:
+def outputs_path(path: str | Path, folder: Path = OUTPUTS_DIR) -> Path:
     """Where ``render`` keeps the outputs of the lesson at ``path`` (``01_x.en.md`` -> ``01_x.en.json``)."""
-    return OUTPUTS_DIR / (Path(path).name.removesuffix(".md") + ".json")
+    return Path(folder) / (Path(path).name.removesuffix(".md") + ".json")
 
 
-def render(path: str | Path) -> Path:
+def render(path: str | Path, folder: Path = OUTPUTS_DIR) -> Path:
     """Run a lesson and write what each block printed next to its code's fingerprint."""
     results = run_lesson(path)
     data = {"lesson": Path(path).name,
             "blocks": [{"index": r.block.index, "line": r.block.line, "code": block_hash(r.block),
                         "output": r.output} for r in results]}
-    out = outputs_path(path)
+    out = outputs_path(path, folder)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return out
 
 
-def load_outputs(path: str | Path) -> dict[int, str]:
+def load_outputs(path: str | Path, folder: Path = OUTPUTS_DIR) -> dict[int, str]:
     """Block index -> the output ``render`` recorded, for blocks whose code is unchanged since
     (a changed or new block has none: the page shows its code without a stale output)."""
-    out = outputs_path(path)
+    out = outputs_path(path, folder)
     if not out.exists():
         return {}
     current = {b.index: block_hash(b) for b in lesson_blocks(path)}
@@ -210,9 +210,9 @@ def load_outputs(path: str | Path) -> dict[int, str]:
     return {b["index"]: b["output"] for b in blocks if current.get(b["index"]) == b["code"]}
 
 
-def stale_outputs(path: str | Path) -> list[int]:
+def stale_outputs(path: str | Path, folder: Path = OUTPUTS_DIR) -> list[int]:
     """The blocks of a lesson with no current recorded output (empty: the outputs are current)."""
-    have = load_outputs(path)
+    have = load_outputs(path, folder)
     return [b.index for b in lesson_blocks(path) if b.index not in have]
 
 

@@ -14,7 +14,7 @@ import gradio as gr
 import pytest
 
 from lmlab.lesson_pages import MAX_OUTPUT_LINES, parse, with_outputs
-from lmlab.lessons import LESSONS_DIR, all_lessons, load_outputs, outputs_path, stale_outputs
+from lmlab.lessons import LESSONS_DIR, all_lessons, load_outputs, outputs_path, render, stale_outputs
 
 OWNED = ("01_language_models", "02_ngrams", "04_positional", "05_attention", "07_generation",
          "10_evaluation")  # lessons whose outputs must be current here (the others: reported)
@@ -61,6 +61,16 @@ def test_the_recorded_outputs_of_the_lesson_are_current(stem, lang):
     assert not stale, (f"{path.name}: blocks {stale} changed since their outputs were recorded; "
                        f"run: python -m lmlab.lessons render {path.relative_to(LESSONS_DIR.parent)}")
     assert any(load_outputs(path).values()), "no block printed anything"
+
+
+def test_render_records_outputs_and_a_changed_block_loses_its_own(tmp_path):
+    lesson = tmp_path / "99_tiny.en.md"
+    lesson.write_text("```python\nx = 6 * 7\nprint(x)\n```\n\n```python\nprint(x + 1)\n```\n", encoding="utf-8")
+    out = render(lesson, tmp_path)
+    assert out.name == "99_tiny.en.json"
+    assert load_outputs(lesson, tmp_path) == {1: "42\n", 2: "43\n"}
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("x + 1", "x + 2"), encoding="utf-8")
+    assert load_outputs(lesson, tmp_path) == {1: "42\n"} and stale_outputs(lesson, tmp_path) == [2]
 
 
 def test_other_lessons_outputs_are_reported():
