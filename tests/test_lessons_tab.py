@@ -121,7 +121,7 @@ def test_reveal_gives_the_answer_and_why_beside_the_students_guess():
 
     shown = lessons.reveal("01_language_models", "en", "<b>2048</b>", 1)
     assert "**Answer:** 2,048." in shown and "*Why:*" in shown and "&lt;b&gt;2048" in shown
-    assert "**答案:**" in lessons.reveal("01_language_models", "zh", "", 1)
+    assert "**答案：**" in lessons.reveal("01_language_models", "zh", "", 1)
     with pytest.raises(gr.Error):
         lessons.reveal("01_language_models", "en", "", 99)
     with pytest.raises(gr.Error):

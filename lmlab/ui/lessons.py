@@ -42,9 +42,9 @@ WORDS = {
     "lessons.guess": ("Your answer", "你的答案"),
     "lessons.guess_info": ("Optional: write your prediction before you check.", "可选：核对之前先写下你的预测。"),
     "lessons.check": ("Check", "核对"),
-    "lessons.answer": ("Answer", "答案"),
-    "lessons.why": ("Why", "原因"),
-    "lessons.yours": ("You wrote", "你的答案"),
+    "lessons.answer": ("Answer:", "答案："),
+    "lessons.why": ("Why:", "原因："),
+    "lessons.yours": ("You wrote:", "你写的是："),
     "lessons.no_quiz": ("This lesson has no quiz yet.", "这节课还没有小测验。"),
     "lessons.other_lang": ("This lesson is not written in this language yet; here is the {other} version.",
                            "这节课还没有本语言版本，下面是{other}版。"),
@@ -132,9 +132,9 @@ def reveal(stem: str, lang: str, guess: str, n: int) -> str:
         raise gr.Error(t("lessons.no_question", lang, n=n))
     item = parsed.quiz[n - 1]
     guess = (guess or "").strip()[:500]
-    mine = f"{t('lessons.yours', lang)}: {escape(guess)}\n\n" if guess else ""
-    return (f"{mine}**{t('lessons.answer', code)}:** {item.answer}\n\n"
-            f"*{t('lessons.why', code)}:* {item.why}")
+    mine = f"{t('lessons.yours', lang)} {escape(guess)}\n\n" if guess else ""
+    return (f"{mine}**{t('lessons.answer', code)}** {item.answer}\n\n"
+            f"*{t('lessons.why', code)}* {item.why}")
 
 
 def open_tab(targets, i: int, tab_ids: tuple[str, ...]):
