@@ -22,7 +22,7 @@ The model
 - ``lmlab.models``        the model registry: ``load_gpt(name)``, the classifier (lessons/07)
 - ``lmlab.cache``         ``load_once``: one load per key, no lock on a hit
 - ``lmlab.generate``      greedy, temperature, top-k, top-p sampling          (lessons/07)
-- ``lmlab.evaluate``      perplexity; precision, recall, F1                   (lessons/09, 10)
+- ``lmlab.evaluate``      perplexity; precision, recall, F1; calibration; BLEU, ROUGE (lessons/01, 09, 10)
 
 Subpackages (each has its own map)
 - ``lmlab.training``      loop, schedules, checkpoints, cards                 (lessons/09)
