@@ -83,6 +83,7 @@ def test_the_switch_rewords_registered_components_and_keeps_written_values():
         note = gr.Markdown(label("lessons.intro"))  # static text
         answer = gr.Markdown(label("lessons.no_quiz"))  # an event writes it
         button = gr.Button(label("lessons.check"))
+        radio = gr.Radio([(label("lessons.lang_en"), "en"), ("plain", "p")], value="p")
         with gr.Tabs():
             with gr.Tab(label("tab.lessons"), id="lessons") as tab:
                 gr.Markdown("plain text, not in the catalogue")
@@ -99,6 +100,7 @@ def test_the_switch_rewords_registered_components_and_keeps_written_values():
     assert "value" not in updates[id(box)]  # what the student typed stays
     english = dict(zip(map(id, registry.components), registry.updates("en"), strict=True))
     assert english[id(button)]["value"] == "Check"
+    assert updates[id(radio)]["choices"] == [("英文", "en"), ("plain", "p")] and "value" not in updates[id(radio)]
     names = {fn.api_name for fn in demo.fns.values()}
     assert {"set_language", "browser_language"} <= names
 

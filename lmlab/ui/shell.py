@@ -4,7 +4,7 @@ Tool: the UI layer (``app.py`` assembles the tabs through it).  Lesson: lessons/
 
 ``gr.I18n`` shows static text in the browser's locale, and only when the page loads.  The switch
 changes the language on the open page: ``Registry`` lists, once the app is built, every
-component whose label, info, placeholder or static text is a ``label(key)``, and ``set_language``
+component whose label, info, placeholder, choice names or static text is a ``label(key)``, and ``set_language``
 answers with one ``gr.update`` per component in the chosen language.  Inputs are untouched (a
 textbox keeps what the student typed), and a component that an event writes to keeps its value
 (only its label changes).  The language also goes to ``lang``, the ``gr.State`` every handler
@@ -101,6 +101,9 @@ class Registry:
             if isinstance(block, TEXT_VALUES) and id(block) not in written:
                 keys["value"] = _key(getattr(block, "value", None))
             keys = {f: k for f, k in keys.items() if k in words}
+            choices = getattr(block, "choices", None)
+            if isinstance(choices, list) and any(_key(c[0]) in words for c in choices if isinstance(c, tuple)):
+                keys["choices"] = [(c[0], c[1]) if isinstance(c, tuple) else (c, c) for c in choices]
             if keys:
                 entries.append((block, keys))
         return cls(entries)
@@ -110,8 +113,15 @@ class Registry:
         return [block for block, _ in self.entries]
 
     def updates(self, lang: str) -> list:
-        """One ``gr.update`` per component, every registered setting in ``lang``."""
-        return [gr.update(**{f: t(k, lang) for f, k in keys.items()}) for _, keys in self.entries]
+        """One ``gr.update`` per component, every registered setting in ``lang`` (choices keep
+        their values, so a choice made stays made)."""
+        return [gr.update(**{f: _choices(k, lang) if f == "choices" else t(k, lang) for f, k in keys.items()})
+                for _, keys in self.entries]
+
+
+def _choices(pairs: list[tuple], lang: str) -> list[tuple]:
+    words = catalogue()
+    return [(t(_key(name), lang) if _key(name) in words else name, value) for name, value in pairs]
 
 
 def language_switch() -> gr.Radio:
@@ -136,6 +146,7 @@ def wire(demo: gr.Blocks, switch: gr.Radio, lang: gr.State, followers: list[Foll
     """Connect the switch and page load to ``lang``, every registered component and the
     tabs' ``followers``.  Call it last inside ``demo``'s context, once every tab and event exists."""
     registry = Registry.of(demo)
+    registry.entries = [e for e in registry.entries if e[0] is not switch]  # named in both languages
 
     def set_language(choice):
         code = "zh" if choice == "zh" else "en"
