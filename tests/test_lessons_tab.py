@@ -128,6 +128,18 @@ def test_reveal_gives_the_answer_and_why_beside_the_students_guess():
         lessons.show("../../etc/passwd", "en", ())
 
 
+def test_a_predicted_number_is_checked_against_the_answers():
+    from lmlab.ui import lessons
+
+    assert lessons.number_verdict("about 2048", "2,048.") == (True, "2,048")
+    assert lessons.number_verdict("1000", "2,048.") == (False, "2,048")
+    assert lessons.number_verdict("no idea", "2,048.") is None
+    assert lessons.number_verdict("3", "Infinite.") is None
+    assert lessons.number_verdict("0.25", "The first, with slope 2⁻² = 0.25.") is None  # not a number answer
+    assert "✓" in lessons.reveal("01_language_models", "en", "2048", 1)
+    assert "✗" in lessons.reveal("01_language_models", "zh", "1000", 1)
+
+
 def test_open_tab_selects_only_a_tab_the_app_has():
     from lmlab.ui import lessons
 

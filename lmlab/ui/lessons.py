@@ -8,6 +8,7 @@ The lesson shown follows the UI language (``lang``): ``.zh.md`` in Chinese, ``.e
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import gradio as gr
@@ -45,6 +46,8 @@ WORDS = {
     "lessons.answer": ("Answer:", "答案："),
     "lessons.why": ("Why:", "原因："),
     "lessons.yours": ("You wrote:", "你写的是："),
+    "lessons.match": ("✓ Your number matches the answer's.", "✓ 你的数字与答案一致。"),
+    "lessons.no_match": ("✗ Not the answer's number ({answer}).", "✗ 与答案中的数字（{answer}）不一致。"),
     "lessons.no_quiz": ("This lesson has no quiz yet.", "这节课还没有小测验。"),
     "lessons.other_lang": ("This lesson is not written in this language yet; here is the {other} version.",
                            "这节课还没有本语言版本，下面是{other}版。"),
@@ -133,8 +136,24 @@ def reveal(stem: str, lang: str, guess: str, n: int) -> str:
     item = parsed.quiz[n - 1]
     guess = (guess or "").strip()[:500]
     mine = f"{t('lessons.yours', lang)} {escape(guess)}\n\n" if guess else ""
+    verdict = number_verdict(guess, item.answer)
+    if verdict is not None:
+        mine += (t("lessons.match", lang) if verdict[0] else t("lessons.no_match", lang, answer=verdict[1])) + "\n\n"
     return (f"{mine}**{t('lessons.answer', code)}** {item.answer}\n\n"
             f"*{t('lessons.why', code)}* {item.why}")
+
+
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def number_verdict(guess: str, answer: str) -> tuple[bool, str] | None:
+    """(does the guess's first number match the answer's within 2%?, the answer's number) when
+    the answer is a number (it starts with one) and the guess has one; else None."""
+    g, a = NUMBER.search(guess or ""), NUMBER.match(answer.strip())
+    if not (g and a):
+        return None
+    x, y = float(g.group().replace(",", "")), float(a.group().replace(",", ""))
+    return abs(x - y) <= 0.02 * max(abs(y), 1e-9), a.group()
 
 
 def open_tab(targets, i: int, tab_ids: tuple[str, ...]):
