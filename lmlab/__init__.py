@@ -25,7 +25,7 @@ The model
 - ``lmlab.models``        the model registry: ``load_gpt(name)``, the classifier (lessons/07)
 - ``lmlab.cache``         ``load_once``: one load per key, no lock on a hit
 - ``lmlab.generate``      greedy, temperature, top-k, top-p sampling          (lessons/07)
-- ``lmlab.evaluate``      perplexity; precision, recall, F1                   (lessons/09, 10)
+- ``lmlab.evaluate``      perplexity; precision, recall, F1; calibration; BLEU, ROUGE (lessons/01, 09, 10)
 
 Subpackages (each has its own map)
 - ``lmlab.training``      loop, schedules, checkpoints, cards                 (lessons/09)
@@ -35,6 +35,7 @@ Subpackages (each has its own map)
 
 Tools
 - ``lmlab.lessons``       runs every lesson's code blocks (tests and the Lessons tab)
+- ``lmlab.lesson_pages``  a lesson as a page: title, quiz, text with recorded outputs
 - ``lmlab.bench``         measured against the peer a user would pick (never imported by the app)
 - ``lmlab.cli``           the ``lmlab`` command
 - ``lmlab.ui``            the app's tabs

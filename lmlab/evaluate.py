@@ -1,6 +1,7 @@
-"""Held-out perplexity: how surprised a model is, on average, by text it never saw.
+"""Evaluation: perplexity, classification metrics, calibration, BLEU and ROUGE.
 
-Lesson: lessons/09_training.en.md.  Command: ``lmlab eval``.
+Lessons: lessons/01_language_models.en.md (perplexity), lessons/10_evaluation.en.md (all of it),
+lessons/09_training.en.md.  Command: ``lmlab eval``.
 
     perplexity = exp(mean over tokens of -log p(token | the tokens before it))
 
@@ -97,3 +98,74 @@ def classification_metrics(y_true, y_pred, n_labels: int) -> dict:
             "majority_accuracy": float(np.bincount(y_true, minlength=n_labels).max()
                                        / max(len(y_true), 1)),
             "per_class_f1": [float(v) for v in f1], "confusion_matrix": cm.tolist()}
+
+
+# ----------------------------------------------------------------------------- calibration
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How often predictions made with each confidence were right, in equal-width bins."""
+
+    edges: tuple[float, ...]  # n_bins + 1 edges from 0 to 1
+    confidence: tuple[float, ...]  # mean predicted probability in each bin (nan: empty bin)
+    accuracy: tuple[float, ...]  # fraction of the bin's predictions that were right (nan: empty)
+    count: tuple[int, ...]  # predictions in each bin
+    ece: float  # expected calibration error: sum over bins of count / N * |accuracy - confidence|
+
+
+def calibration(confidence, correct, n_bins: int = 10) -> Calibration:
+    """Reliability of probabilities: bin by confidence, compare with the fraction correct.
+
+    Perfect calibration means accuracy == confidence in every bin ("30%" is right 30% of the
+    time), so ECE = 0 (Guo et al., *On Calibration of Modern Neural Networks*, 2017).
+
+    >>> round(calibration([0.9, 0.9, 0.3, 0.3], [1, 1, 0, 1], n_bins=5).ece, 3)
+    0.15
+    """
+    conf = np.asarray(confidence, dtype=np.float64)
+    ok = np.asarray(correct, dtype=np.float64)
+    if conf.shape != ok.shape or conf.size == 0:
+        raise ValueError("confidence and correct must be non-empty and of the same length")
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, n_bins - 1)
+    count = np.bincount(which, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.bincount(which, conf, n_bins) / count
+        acc = np.bincount(which, ok, n_bins) / count
+    gaps = np.where(count > 0, np.abs(acc - mean_conf), 0.0)
+    return Calibration(tuple(round(e, 6) for e in edges.tolist()), tuple(mean_conf.tolist()), tuple(acc.tolist()),
+                       tuple(count.tolist()), float((count * gaps).sum() / conf.size))
+
+
+@torch.no_grad()
+def next_token_logits(model, ids) -> tuple[torch.Tensor, torch.Tensor]:
+    """(logits (N - 1, V), targets (N - 1,)) for every next token of ``ids``, in windows of the
+    model's context laid end to end (a token early in its window has a short context)."""
+    ids = torch.as_tensor(np.asarray(ids, dtype=np.int64))
+    T = model.config.block_size
+    model.eval()
+    logits = [model(ids[s:s + T + 1][None, :-1]).logits[0] for s in range(0, len(ids) - 1, T)]
+    return torch.cat(logits).float(), ids[1:]
+
+
+# ----------------------------------------------------------------------------- overlap metrics
+
+
+def bleu(hypotheses: list[str], references: list[str]) -> float:
+    """Corpus BLEU of ``hypotheses`` against one reference each (sacrebleu's defaults: up to
+    4-grams, brevity penalty, its 13a tokenizer), from 0 to 100 (Papineni et al., 2002)."""
+    import sacrebleu
+
+    return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)]).score)
+
+
+def rouge(hypotheses: list[str], references: list[str],
+          kinds: tuple[str, ...] = ("rouge1", "rouge2", "rougeL")) -> dict[str, float]:
+    """Mean ROUGE F-measure of each kind (rouge-score, no stemming), from 0 to 1 (Lin, 2004):
+    unigram and bigram overlap, and the longest common subsequence."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(list(kinds))
+    scores = [scorer.score(ref, hyp) for hyp, ref in zip(hypotheses, references, strict=True)]
+    return {k: float(np.mean([s[k].fmeasure for s in scores])) for k in kinds}

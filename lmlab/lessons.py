@@ -4,6 +4,11 @@ Lessons: lessons/README.md (every ``lessons/NN_topic.{en,zh}.md``).  Test: tests
 
     python -m lmlab.lessons lessons/01_language_models.en.md
     python -m lmlab.lessons -q lessons/*.md          # all of them, summaries only
+    python -m lmlab.lessons render                   # every lesson's outputs -> lessons/outputs/
+
+``render`` writes what each block printed to ``lessons/outputs/NN_topic.LANG.json`` (committed):
+the Lessons tab shows those outputs and never runs code per request; ``stale_outputs`` says
+which blocks changed since (tests/test_lessons_tab.py checks the committed files are current).
 
 A lesson reads like a notebook: block 3 may use a name that block 1 defined.  Only fences whose
 info string is exactly ``python`` run; ```bash and ```text blocks are shown to the reader, not
@@ -21,7 +26,9 @@ at text that came from a user.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import os
 import re
 import sys
@@ -32,6 +39,8 @@ from pathlib import Path
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^`\s]*)[^`]*$")  # an opening fence, its language
 SLOW_SECONDS = 5.0  # a lesson block should run faster than this on a 2-core CPU
+LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"  # NN_topic.{en,zh}.md
+OUTPUTS_DIR = LESSONS_DIR / "outputs"  # NN_topic.{en,zh}.json, written by ``render``
 
 
 @dataclass(frozen=True)
@@ -134,10 +143,10 @@ def _run(blocks: list[CodeBlock], path: Path, echo: bool) -> list[BlockResult]:
     namespace: dict = {"__name__": "__lesson__", "__file__": str(path)}
     results = []
     for block in blocks:
-        code = compile("\n" * (block.line - 1) + block.code, str(path), "exec")
         buffer = io.StringIO()
         t0 = time.perf_counter()
         try:
+            code = compile("\n" * (block.line - 1) + block.code, str(path), "exec")
             with contextlib.redirect_stdout(buffer):
                 exec(code, namespace)  # repository-authored lesson code only (see above)
         except Exception as exc:
@@ -165,10 +174,61 @@ def summary(path: str | Path, results: list[BlockResult], slow: float = SLOW_SEC
     return line + (f"; slower than {slow:g} s: {', '.join(late)}" if late else "")
 
 
+# ----------------------------------------------------------------------------- outputs
+
+
+def block_hash(block: CodeBlock) -> str:
+    """A short fingerprint of a block's code: an output belongs to exactly this code."""
+    return hashlib.sha256(block.code.encode("utf-8")).hexdigest()[:16]
+
+
+def outputs_path(path: str | Path, folder: Path = OUTPUTS_DIR) -> Path:
+    """Where ``render`` keeps the outputs of the lesson at ``path`` (``01_x.en.md`` -> ``01_x.en.json``)."""
+    return Path(folder) / (Path(path).name.removesuffix(".md") + ".json")
+
+
+def render(path: str | Path, folder: Path = OUTPUTS_DIR) -> Path:
+    """Run a lesson and write what each block printed next to its code's fingerprint."""
+    results = run_lesson(path)
+    data = {"lesson": Path(path).name,
+            "blocks": [{"index": r.block.index, "line": r.block.line, "code": block_hash(r.block),
+                        "output": r.output} for r in results]}
+    out = outputs_path(path, folder)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+def load_outputs(path: str | Path, folder: Path = OUTPUTS_DIR) -> dict[int, str]:
+    """Block index -> the output ``render`` recorded, for blocks whose code is unchanged since
+    (a changed or new block has none: the page shows its code without a stale output)."""
+    out = outputs_path(path, folder)
+    if not out.exists():
+        return {}
+    current = {b.index: block_hash(b) for b in lesson_blocks(path)}
+    blocks = json.loads(out.read_text(encoding="utf-8"))["blocks"]
+    return {b["index"]: b["output"] for b in blocks if current.get(b["index"]) == b["code"]}
+
+
+def stale_outputs(path: str | Path, folder: Path = OUTPUTS_DIR) -> list[int]:
+    """The blocks of a lesson with no current recorded output (empty: the outputs are current)."""
+    have = load_outputs(path, folder)
+    return [b.index for b in lesson_blocks(path) if b.index not in have]
+
+
+def all_lessons() -> list[Path]:
+    """Every lesson file with code, in order (``01_..en``, ``01_..zh``, ``02_..``)."""
+    return sorted(p for p in LESSONS_DIR.glob("[0-9][0-9]_*.md") if lesson_blocks(p))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m lmlab.lessons LESSON.md ...``: run lessons, stop at the first failure."""
+    """``python -m lmlab.lessons LESSON.md ...``: run lessons, stop at the first failure;
+    ``python -m lmlab.lessons render [LESSON.md ...]``: record their outputs (default: all)."""
     import argparse
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["render"]:
+        return _render_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m lmlab.lessons",
                                      description=main.__doc__)
     parser.add_argument("lessons", nargs="+", type=Path, help="lesson markdown files")
@@ -184,6 +244,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{path}: {exc}", file=sys.stderr)
             return 2
         print(summary(path, results))
+    return 0
+
+
+def _render_main(paths: list[str]) -> int:
+    for path in [Path(p) for p in paths] or all_lessons():
+        try:
+            print(f"{path} -> {render(path)}")
+        except LessonError as exc:
+            print(exc, file=sys.stderr)
+            return 1
     return 0
 
 

@@ -1,6 +1,6 @@
 """Positional encodings: how a Transformer knows where each token sits.
 
-Lesson: lessons/05_attention.en.md (positions).  Tab: Attention (Positions).
+Lesson: lessons/04_positional.en.md.  Tab: Positional.
 
 Attention by itself is blind to order: shuffle the tokens and each one gets the same output,
 shuffled.  Four ways to tell the model about position, each a small pure function here:

@@ -64,8 +64,10 @@ def app_server():
     spec.loader.exec_module(app)
     demo = app.build_app()
     port = free_port()
+    from lmlab.ui.i18n import I18N
+
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                quiet=True)
+                quiet=True, i18n=I18N())  # as app.py launches it
     errors = _Errors()
     loggers = [logging.getLogger(n) for n in ("", "uvicorn", "uvicorn.error", "gradio")]
     for lg in loggers:

@@ -5,6 +5,8 @@ runs on its own: ``python -m lmlab.ui.generate``.  ``app.py`` calls each ``build
 Tab modules lay out components and wire thin handlers: validate the input (``gr.Error`` with a
 plain sentence), call ``lmlab``, turn the result into a figure.  No model math lives here.
 
+- ``lmlab.ui.shell``       the app shell: header, tab titles, the 中文 / English switch
+- ``lmlab.ui.lessons``     Lessons (the first tab): lessons with outputs, open-tab buttons, quizzes
 - ``lmlab.ui.ngram``       N-gram vs neural (figures: ``lmlab.ui.ngram_views``)
 - ``lmlab.ui.tokens``      Tokens (BPE, replay, training, embedding map)
 - ``lmlab.ui.generate``    Generate
