@@ -64,7 +64,7 @@ WORDS = {
     "privacy.curve_x": ("insertions", "插入次数"),
     "privacy.curve_y": ("exposure (bits)", "暴露度（比特）"),
     "privacy.plain": ("ordinary training", "普通训练"),
-    "privacy.with_dp": ("DP-SGD, σ = 1", "DP-SGD，σ = 1"),
+    "privacy.with_dp": ("DP-SGD, σ = 1", "差分隐私（DP-SGD），σ = 1"),
     "privacy.chance": ("chance (about 1 bit)", "随机水平（约 1 比特）"),
     "privacy.mem_h": ("### 2. Memorisation probe", "### 2. 记忆探针"),
     "privacy.mem_md": (
