@@ -123,9 +123,25 @@ def write_checkpoint(out_dir: Path, hf_config: dict, state: dict[str, torch.Tens
 
 def read_checkpoint(path_or_id: str | Path, names: list[str] | None = None
                     ) -> tuple[dict, dict[str, torch.Tensor]]:
-    """(GPTConfig keyword arguments, state dict in our layout) of a folder or hub id."""
-    from lmlab.hub import resolve_checkpoint
+    """(GPTConfig keyword arguments, state dict in our layout) of a folder or hub id.
+
+    The safetensors header is checked against the config before any tensor is read
+    (``lmlab.hub.check_shapes``); every failure is one ``CheckpointError`` sentence.
+    """
+    from safetensors import SafetensorError
+
+    from lmlab.hub import CheckpointError, check_shapes, read_config, resolve_checkpoint
 
     folder = resolve_checkpoint(path_or_id)
-    config = from_hf_config(json.loads((folder / "config.json").read_text()), names)
-    return config, from_hf_state_dict(load_file(str(folder / "model.safetensors")))
+    shown = str(path_or_id)
+    raw = read_config(folder / "config.json", shown)
+    try:
+        config = from_hf_config(raw, names)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise CheckpointError(f"the config.json of {shown} is not a GPT-2 config: {exc}") from None
+    check_shapes(folder, raw, shown)
+    try:
+        state = load_file(str(folder / "model.safetensors"))
+    except (SafetensorError, OSError, RuntimeError, ValueError):
+        raise CheckpointError(f"the model.safetensors of {shown} could not be read") from None
+    return config, from_hf_state_dict(state)

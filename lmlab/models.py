@@ -43,15 +43,22 @@ def load_gpt(name: str = "shakespeare"):
     """A GPT by name: ``"shakespeare"``, ``"shakespeare-int8"`` (weights rounded to int8,
     ``lmlab.compress.quantize``), ``"shakespeare-distilled"`` or ``"hub:<id>"``.
 
-    Raises ``UnknownModel`` or ``lmlab.hub.CheckpointError`` (a ValueError) with the reason.
+    Raises ``UnknownModel`` or ``lmlab.hub.CheckpointError`` (a ValueError) with the reason;
+    ``lmlab.hub.HubDisabled`` for a hub name unless the server opted in (``LMLAB_HUB=1``).
     """
     from lmlab.gpt import GPT
-    from lmlab.hub import download
+    from lmlab.hub import CheckpointError, download
 
     if not is_shipped(name) and not is_hub(name):
         raise UnknownModel(name)
-    # a hub id is only ever fetched from the hub, never read as a local folder
-    model = GPT.from_pretrained(SOURCES.get(name) or download(name[4:]))
+    if is_shipped(name):
+        model = GPT.from_pretrained(SOURCES[name])
+    else:  # a hub id is only ever fetched from the hub, never read as a local folder
+        folder = download(name[4:])  # refuses when the hub is off (HubDisabled), capped, checked
+        try:
+            model = GPT.from_pretrained(folder)
+        except CheckpointError as exc:  # name the model, never the server's cache folder
+            raise CheckpointError(str(exc).replace(str(folder), name[4:])) from None
     if name == "shakespeare-int8":
         from lmlab.compress.quantize import quantize_model
 
