@@ -13,6 +13,7 @@ import unicodedata
 import gradio as gr
 
 MAX_CHARS = 2000  # longest text any tab accepts
+STATE_TTL_S = 1800  # every gr.State: dropped 30 min after its last change (lmlab.ui.server)
 
 
 def user_error(exc: Exception) -> gr.Error:
@@ -45,13 +46,22 @@ def tokenizer(name: str = "shakespeare"):
         raise user_error(exc) from None
 
 
+def hub_enabled() -> bool:
+    """True where the server opted in to hub models (``LMLAB_HUB=1``, ``lmlab.hub``)."""
+    from lmlab.hub import hub_enabled
+
+    return hub_enabled()
+
+
 def hub_model_name(hub_id: str | None) -> str | None:
     """``"hub:<id>"`` for a typed, validated hub id; None when the box is empty."""
-    from lmlab.hub import is_hub_id
+    from lmlab.hub import HubDisabled, is_hub_id
 
     hub_id = (hub_id or "").strip()
     if not hub_id:
         return None
+    if not hub_enabled():
+        raise user_error(HubDisabled())
     if not is_hub_id(hub_id):
         raise gr.Error("A hub id looks like 'gpt2' or 'user/model-name' (letters, digits, . _ -); "
                        "local paths and URLs are not accepted.")

@@ -13,12 +13,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lmlab.explain.shap_values import MAX_EVALS, Explanation, explain_classifier, explain_gpt
-from lmlab.ui import common
+from lmlab.ui import common, server
 from lmlab.ui.html import document, iframe
 from lmlab.ui.shap_plot import text_plot_html
 
-MAX_TEXT_CHARS = 60_000  # longer texts are refused; shorter ones are cut to the model's tokens
-EVALS_RANGE = (20, 2000)  # SHAP model evaluations a request may ask for (the slider's range)
+MAX_TEXT_CHARS = common.MAX_CHARS  # longer texts are refused; shorter ones cut to the model's tokens
+# SHAP model evaluations a request may ask for (the slider's range): 2,000 took 51 s on the
+# classroom's CPU, 200 about 2-3 s; past the cap one student's click held a core for a minute
+EVALS_RANGE = (20, 200)
 MODELS = {"Genre classifier (MiniLM, fine-tuned)": "classifier",
           "Shakespeare GPT (next token)": "gpt"}
 PREDICTED = "the predicted genre"
@@ -230,7 +232,10 @@ def build() -> None:
                 token = gr.Textbox("", label="Next token to explain (empty: the GPT's choice)",
                                    visible=False, max_length=40)
                 max_evals = gr.Slider(*EVALS_RANGE, value=MAX_EVALS["classifier"], step=10,
-                                      label="SHAP model evaluations (more: finer, slower)")
+                                      label="SHAP model evaluations (more: finer, slower)",
+                                      info=f"At most {EVALS_RANGE[1]} evaluations and "
+                                           f"{MAX_TEXT_CHARS:,} characters per explanation, so "
+                                           "one takes a few seconds on this server.")
         status = gr.Markdown()
         with gr.Row():
             plot_html = gr.HTML(label="shap's text plot")
@@ -240,7 +245,8 @@ def build() -> None:
                      api_name="explain_switch_model",
                      show_progress="hidden")
         gr.on([go_btn.click, text.submit], run, [text, model, genre, token, max_evals],
-              [plot_html, bars, compare, status], api_name="explain", concurrency_limit=1)
+              [plot_html, bars, compare, status], api_name="explain",
+              concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
     with gr.Tab("Classifier on held-out plays"):
         gr.Markdown("The genre classifier never saw these six plays in training. Rows are the "
                     "true genre, columns the predicted one.")
@@ -249,7 +255,7 @@ def build() -> None:
             cm = gr.Plot(label="Confusion matrix")
             metrics = gr.Markdown()
         eval_btn.click(evaluate, None, [cm, metrics], api_name="classifier_report",
-                       concurrency_limit=1)
+                       concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
 
 
 if __name__ == "__main__":

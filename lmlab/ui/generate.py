@@ -138,13 +138,14 @@ def build() -> None:
                 "candidates for one step: **orange** is the token chosen, **blue** the ones it "
                 "could have chosen, **grey** the ones top-k / top-p cut off. "
                 f"At most {MAX_NEW_TOKENS} new tokens and {TIME_LIMIT_S:.0f} s per request.")
-    steps = gr.State([])
+    steps = gr.State([], time_to_live=common.STATE_TTL_S)
     with gr.Row():
         with gr.Column(scale=2):
             prompt = gr.Textbox("ROMEO.\n", label="Prompt", lines=3, max_length=common.MAX_CHARS)
             model = gr.Dropdown(list(MODELS), value=next(iter(MODELS)), label="Model")
             hub_id = gr.Textbox(label="Or a GPT-2-family hub id, online only (e.g. distilgpt2)",
-                                max_length=100, placeholder="leave empty for the shipped model")
+                                max_length=100, placeholder="leave empty for the shipped model",
+                                visible=common.hub_enabled())  # LMLAB_HUB=1 only
             with gr.Row():
                 go_btn = gr.Button("Generate", variant="primary")
                 stop_btn = gr.Button("Stop")
