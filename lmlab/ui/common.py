@@ -60,11 +60,11 @@ def hub_model_name(hub_id: str | None) -> str | None:
     hub_id = (hub_id or "").strip()
     if not hub_id:
         return None
-    if not hub_enabled():
-        raise user_error(HubDisabled())
     if not is_hub_id(hub_id):
         raise gr.Error("A hub id looks like 'gpt2' or 'user/model-name' (letters, digits, . _ -); "
                        "local paths and URLs are not accepted.")
+    if not hub_enabled():
+        raise user_error(HubDisabled())
     return f"hub:{hub_id}"
 
 
