@@ -4,7 +4,8 @@ Checks: 6 layers x 12 heads; every attention row is a probability distribution; 
 path (which hands back weights) computes the same hidden states as the fused "sdpa" kernel to
 1e-5; ``trace_encoder`` (our step-by-step math on MiniLM's weights) reproduces the model's own
 weights and output projection; long text is cut at the context; our GPT's ``gpt_attentions``
-equals its forward pass; tokenizing is safe on several threads.  No network (``local_files_only``); about 10 s on 2 cores.
+equals its forward pass; tokenizing is safe on several threads.  No network
+(``local_files_only``); about 10 s on 2 cores.
 
 Run:  python -m pytest tests/test_encoder.py -q
 """
