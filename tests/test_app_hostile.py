@@ -9,8 +9,8 @@ For every parameter in turn, the others keep their defaults:
   zero-width characters, emoji, Chinese, ``<script>alert(1)</script>``,
   ``<img src=x onerror=alert(1)>``, path-like strings, and all of them in one string;
 - choices (dropdown, radio): None, and a few of those strings (not in the list);
-- numbers: min, max, one step below and above, 0, negative, off-step, and None for a
-  number box (what the browser sends when it is cleared; JSON has no NaN).
+- numbers: min, max, one step below and above, -1, 0, 1e-45, 1e9, NaN (a script's JSON can
+  hold it), off-step, and None for a number box (what the browser sends when it is cleared).
 
 Each call must end in a result or a ``gr.Error`` whose message is readable: gradio_client's
 generic "has not enabled verbose error reporting" means an uncaught exception, and so does a
@@ -84,8 +84,9 @@ def number_values(p, heavy: bool) -> list[tuple[str, object]]:
         vals += [("min", p.minimum)]
     if p.minimum is None and p.maximum is None:
         vals += [("0", 0), ("negative", -1), ("huge", 10**20)]
+    vals += [("NaN", float("nan")), ("tiny", 1e-45), ("1e9", 1e9)]  # JSON from a script: NaN too
+    vals += [("0", 0), ("negative", -1)]
     if not heavy:
-        vals += [("0", 0), ("negative", -1)]
         if p.minimum is not None and p.maximum is not None and p.maximum > p.minimum:
             vals.append(("off-step", p.minimum + step / 2))
         elif p.minimum is None:
@@ -94,7 +95,7 @@ def number_values(p, heavy: bool) -> list[tuple[str, object]]:
         vals.append(("None (cleared box)", None))
     seen, out = set(), []
     for label, v in vals:
-        key = None if v is None else round(float(v), 9)
+        key = None if v is None else repr(v) if v != v else round(float(v), 9) or repr(v)
         if key not in seen:
             seen.add(key)
             out.append((f"{label} ({v})", v))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import html
+import math
 import unicodedata
 
 import gradio as gr
@@ -66,6 +67,18 @@ def hub_model_name(hub_id: str | None) -> str | None:
     if not hub_enabled():
         raise user_error(HubDisabled())
     return f"hub:{hub_id}"
+
+
+def number(value, what: str, lo: float, hi: float, whole: bool = False) -> float | int:
+    """A number from a control or the API, checked: finite and in [lo, hi] (rounded to a whole
+    number if ``whole``); otherwise a ``gr.Error`` naming the control and its range."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise gr.Error(f"{what} must be a number between {lo:g} and {hi:g}.") from None
+    if not (math.isfinite(x) and lo <= x <= hi):
+        raise gr.Error(f"{what} must be between {lo:g} and {hi:g}, not {x:g}.")
+    return int(round(x)) if whole else x
 
 
 def clean_input(text: str | None, what: str = "text", max_chars: int = MAX_CHARS) -> str:

@@ -61,7 +61,7 @@ def shap_figure(e: Explanation):
                            marker_color=[POSITIVE if v > 0 else NEGATIVE for v in e.values],
                            hovertemplate="%{y}: %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title=f"SHAP value (change in {e.target_label()})")
+    fig.update_xaxes(title=f"SHAP value (change in {common.escape(e.target_label())})")
     return common.style(fig.update_layout(title="SHAP value per token"),
                         height=max(300, 18 * len(labels) + 80))
 
@@ -156,9 +156,7 @@ def run(text, model_name, genre, token, max_evals, progress=gr.Progress()):
     """Explain: returns (text plot iframe, SHAP bars, comparison heatmap, status markdown)."""
     model = MODELS.get(model_name, "classifier")
     text, notes = _check(text, model)
-    if max_evals is None or not EVALS_RANGE[0] <= int(max_evals) <= EVALS_RANGE[1]:
-        raise gr.Error(f"Model evaluations must be between {EVALS_RANGE[0]} and "
-                       f"{EVALS_RANGE[1]:,}.")
+    max_evals = common.number(max_evals, "Model evaluations", *EVALS_RANGE, whole=True)
 
     target = (None if genre in (None, "", PREDICTED) else genre) if model == "classifier" \
         else (token or None)
