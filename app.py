@@ -48,7 +48,11 @@ def launch_settings() -> dict:
 
 
 if __name__ == "__main__":
+    from pathlib import Path
+
     from lmlab.ui.common import configure_server
+
+    os.chdir(Path(__file__).resolve().parent)  # pages name files relative to it (no server paths)
 
     configure_server()  # one torch thread per request, few malloc arenas
     build_app().launch(**launch_settings())

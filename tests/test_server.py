@@ -205,3 +205,21 @@ def test_the_limit_counts_queued_and_running_jobs_only(slow_app):
     later.start()
     later.join(30)  # after the first two ended, a new one is accepted again
     assert not later.is_alive()
+
+
+def test_vendored_scripts_are_served_by_a_path_relative_to_the_app(served):
+    from lmlab.ui import html
+
+    url, _ = served
+    for name in html.VENDOR:
+        link = html.vendor_url(name)
+        assert not link.split("file=", 1)[1].startswith("/"), link  # no server path on a page
+        status, text = get(f"{url}/{link}")
+        assert status == 200 and len(text) > 1000, (link, status)
+
+
+def test_one_password_for_the_class_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("LMLAB_AUTH", raising=False)
+    assert "auth" not in server.launch_settings()
+    monkeypatch.setenv("LMLAB_AUTH", "class:s3cret:x")
+    assert server.launch_settings()["auth"] == ("class", "s3cret:x")

@@ -11,7 +11,8 @@ Tool: the UI layer; ``app.py`` calls ``launch_settings()`` and ``ClientLimit().i
   Face Space) the address that proxy saw: a script can send any X-Forwarded-For it likes, so
   only the hops our proxies appended (the rightmost) are believed.  (uvicorn already replaces
   the peer by the X-Forwarded-For address when the peer is 127.0.0.1, a proxy on the machine.)
-- ``launch_settings()``: no uploads, no run history, no monitoring endpoint, bounded sessions
+- ``launch_settings()``: no uploads, no run history, no monitoring endpoint, bounded sessions,
+  a password when ``LMLAB_AUTH=user:password``
   (each ``gr.State`` also has ``time_to_live=lmlab.ui.common.STATE_TTL_S``).
 
 >>> client_address({"x-forwarded-for": "6.6.6.6, 10.0.0.7"}, "10.1.1.1", hops=1)
@@ -37,11 +38,14 @@ def launch_settings() -> dict:
     """``demo.launch`` keyword arguments for a classroom server (gradio 6.31's names)."""
     from starlette.middleware import Middleware
 
-    return dict(max_file_size="1kb",  # the app takes no uploads
-                run_history=False,  # no /gradio_api/runs, nothing recorded, no bucket to link
-                enable_monitoring=False,  # no /monitoring
-                state_session_capacity=SESSION_CAPACITY, mcp_server=False, pwa=False,
-                app_kwargs={"middleware": [Middleware(NoOutsideFiles)]})
+    user, _, password = os.environ.get("LMLAB_AUTH", "").partition(":")
+    auth = {"auth": (user, password)} if user and password else {}  # optional, one for all
+    return auth | dict(
+        max_file_size="1kb",  # the app takes no uploads
+        run_history=False,  # no /gradio_api/runs, nothing recorded, no bucket to link
+        enable_monitoring=False,  # no /monitoring
+        state_session_capacity=SESSION_CAPACITY, mcp_server=False, pwa=False,
+        app_kwargs={"middleware": [Middleware(NoOutsideFiles)]})
 
 
 # ----------------------------------------------------------------------------- no outside files
