@@ -104,11 +104,18 @@ def endpoints(client) -> list[Endpoint]:
     return out
 
 
-def client_for(url: str):
-    """A quiet ``gradio_client.Client`` (no analytics, no file downloads)."""
+def client_for(url: str, address: str | None = None):
+    """A quiet ``gradio_client.Client`` (no analytics, no file downloads).
+
+    ``address``: the machine this client stands for, sent as X-Forwarded-For (uvicorn takes it
+    as the client's address from a peer on 127.0.0.1), so simulated students are not one
+    client to the app's per-address limit (``lmlab.ui.server.ClientLimit``).
+    """
     from gradio_client import Client
 
+    headers = {"X-Forwarded-For": address} if address else None
     return Client(url, verbose=False, download_files=False, analytics_enabled=False,
+                  headers=headers,
                   httpx_kwargs={"timeout": 300})  # a browser waits too: no 20 s cut-off
 
 
