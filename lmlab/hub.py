@@ -4,9 +4,11 @@ Lesson: lessons/07_generation.en.md.  Tab: Generate (model picker).
 
 A PyTorch ``.bin`` checkpoint is a pickle, and unpickling runs code chosen by whoever wrote the
 file.  ``safetensors`` files hold only tensors, so this module loads nothing else.  Hub ids
-(``gpt2``, ``distilgpt2``, ``user/name``) are off unless the environment says ``LMLAB_HUB=1``
-(an online Space); the default app and every test work from local folders.  A hub model is
-checked in three steps before any tensor is allocated:
+(``gpt2``, ``distilgpt2``, ``user/name``) are for an online machine: the app's registry
+(``lmlab.models``) refuses them unless the environment says ``LMLAB_HUB=1`` (an online Space,
+``HubDisabled``), while a notebook or the CLI may fetch one directly (``GPT.from_pretrained``).
+The default app and every test work from local folders.  Either way a hub model is checked in
+three steps before any tensor is allocated:
 
 1. ``config.json`` alone is fetched: the parameter count it implies must be at most
    ``LMLAB_HUB_MAX_PARAMS`` (default 200M; GPT-2 small is 124M, gpt2-xl 1.56B);
@@ -198,8 +200,6 @@ def is_hub_id(name: str) -> bool:
 
 
 def _check_id(hub_id: str) -> None:
-    if not hub_enabled():
-        raise HubDisabled()
     if not is_hub_id(hub_id):
         raise CheckpointError(f"{hub_id!r} is not a model id like 'gpt2' or 'user/model'")
 
@@ -229,7 +229,7 @@ def remote_size(hub_id: str, filename: str = "model.safetensors") -> int | None:
 
 def download(hub_id: str) -> Path:
     """Fetch a hub model's ``config.json``, check its size, then ``model.safetensors`` and its
-    shapes: a folder ``GPT.from_pretrained`` can open (online machines, ``LMLAB_HUB=1``, only)."""
+    shapes: a folder ``GPT.from_pretrained`` can open (online machines only)."""
     _check_id(hub_id)
     config = read_config(_fetch(hub_id, "config.json"), hub_id)
     n, cap = gpt2_parameters(config, hub_id), _limit("LMLAB_HUB_MAX_PARAMS", MAX_PARAMS)
