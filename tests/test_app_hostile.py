@@ -181,13 +181,17 @@ def raw_call(url: str, ep, args: list):
     written here: a script can send NaN, which gradio_client refuses to encode.  Returns the
     result; raises ``RawError`` like gradio_client's ``AppError``."""
     import re
+    import urllib.error
     import urllib.request
 
     name, base = ep.api_name.lstrip("/"), url.rstrip("/")
     req = urllib.request.Request(f"{base}/gradio_api/call/{name}", json.dumps({"data": args})
                                  .encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        event_id = json.loads(r.read())["event_id"]
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            event_id = json.loads(r.read())["event_id"]
+    except urllib.error.HTTPError as e:  # refused before it ran: a sentence, or a crash
+        raise RawError(json.loads(e.read() or b"{}").get("detail") or "") from None
     with urllib.request.urlopen(f"{base}/gradio_api/call/{name}/{event_id}",
                                 timeout=TIMEOUT_S) as r:
         events = re.findall(r"event: (\w+)\ndata: (.*)", r.read().decode())

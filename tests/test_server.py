@@ -13,6 +13,7 @@ import json
 import textwrap
 import threading
 import time
+import types
 import urllib.error
 import urllib.request
 
@@ -140,9 +141,9 @@ def test_remote_file_paths_are_recognised(path, remote):
 
 @pytest.fixture
 def slow_app():
-    """A two-event app: a heavy event that takes 1 s, a light one; the limit installed."""
+    """A two-event app: a heavy event that takes 2 s, a light one; the limit installed."""
     def heavy(x):
-        time.sleep(1.0)
+        time.sleep(2.0)
         return x
 
     with gr.Blocks(analytics_enabled=False) as demo:
@@ -155,12 +156,12 @@ def slow_app():
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **server.launch_settings())
-    yield f"http://127.0.0.1:{port}/"
+    yield types.SimpleNamespace(url=f"http://127.0.0.1:{port}/", demo=demo)
     demo.close()
 
 
 def test_one_client_holds_at_most_two_heavy_jobs_and_light_ones_still_pass(slow_app):
-    flooder = [client_for(slow_app) for _ in range(4)]  # new sessions do not help
+    flooder = [client_for(slow_app.url) for _ in range(4)]  # new sessions do not help
     jobs = [c.submit("x", api_name="/heavy") for c in flooder]
     results, refused = [], []
     for job in jobs:
@@ -170,17 +171,20 @@ def test_one_client_holds_at_most_two_heavy_jobs_and_light_ones_still_pass(slow_
             refused.append(str(exc))
     assert len(results) == 2 and len(refused) == 2, (results, refused)
     assert all("400" in r for r in refused), refused  # the browser shows the detail below
-    assert client_for(slow_app).predict("hi", api_name="/light") == "hi"
+    assert client_for(slow_app.url).predict("hi", api_name="/light") == "hi"
 
 
 def test_a_refused_job_says_why(slow_app):
-    config = json.loads(get(slow_app + "config")[1])
+    config = json.loads(get(slow_app.url + "config")[1])
     fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "heavy")
-    held = [client_for(slow_app).submit("x", api_name="/heavy") for _ in range(2)]
-    time.sleep(0.3)
+    held = [client_for(slow_app.url).submit("x", api_name="/heavy") for _ in range(2)]
+    for _ in range(400):  # until both joined the queue (a loaded machine can take a while)
+        if len(slow_app.demo._queue.event_ids_to_events) == 2:
+            break
+        time.sleep(0.01)
     body = json.dumps({"data": ["x"], "fn_index": fn, "session_hash": "s3", "event_data": None,
                        "trigger_id": None}).encode()
-    status, text = get(slow_app + "gradio_api/queue/join", body,
+    status, text = get(slow_app.url + "gradio_api/queue/join", body,
                        {"Content-Type": "application/json"})
     for job in held:
         job.result(timeout=30)
@@ -197,7 +201,7 @@ def test_the_address_is_the_one_our_proxy_saw():
 
 
 def test_the_limit_counts_queued_and_running_jobs_only(slow_app):
-    client = client_for(slow_app)
+    client = client_for(slow_app.url)
     first = [client.submit("x", api_name="/heavy") for _ in range(2)]
     for job in first:
         job.result(timeout=30)
@@ -223,3 +227,13 @@ def test_one_password_for_the_class_comes_from_the_environment(monkeypatch):
     assert "auth" not in server.launch_settings()
     monkeypatch.setenv("LMLAB_AUTH", "class:s3cret:x")
     assert server.launch_settings()["auth"] == ("class", "s3cret:x")
+
+
+def test_nan_and_infinity_from_a_script_are_refused_with_a_sentence(slow_app):
+    for raw in (b'{"data": [NaN]}', b'{"data": [Infinity]}', b'{"data": [-Infinity]}'):
+        status, text = get(slow_app.url + "gradio_api/call/heavy", raw,
+                           {"Content-Type": "application/json"})
+        assert status == 400 and "Numbers must be finite" in json.loads(text)["detail"], text
+    status, text = get(slow_app.url + "gradio_api/call/light", b'{"data": ["NaN is a word"]}',
+                       {"Content-Type": "application/json"})
+    assert status == 200 and "event_id" in json.loads(text)

@@ -11,6 +11,8 @@ Tool: the UI layer; ``app.py`` calls ``launch_settings()`` and ``ClientLimit().i
   Face Space) the address that proxy saw: a script can send any X-Forwarded-For it likes, so
   only the hops our proxies appended (the rightmost) are believed.  (uvicorn already replaces
   the peer by the X-Forwarded-For address when the peer is 127.0.0.1, a proxy on the machine.)
+- ``FiniteNumbers``: a call whose JSON holds NaN or Infinity is refused with a sentence (a
+  script can send them; gradio's number box crashes rounding them).
 - ``launch_settings()``: no uploads, no run history, no monitoring endpoint, bounded sessions,
   a password when ``LMLAB_AUTH=user:password``
   (each ``gr.State`` also has ``time_to_live=lmlab.ui.common.STATE_TTL_S``).
@@ -23,6 +25,7 @@ Tool: the UI layer; ``app.py`` calls ``launch_settings()`` and ``ClientLimit().i
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -45,7 +48,7 @@ def launch_settings() -> dict:
         run_history=False,  # no /gradio_api/runs, nothing recorded, no bucket to link
         enable_monitoring=False,  # no /monitoring
         state_session_capacity=SESSION_CAPACITY, mcp_server=False, pwa=False,
-        app_kwargs={"middleware": [Middleware(NoOutsideFiles)]})
+        app_kwargs={"middleware": [Middleware(NoOutsideFiles), Middleware(FiniteNumbers)]})
 
 
 # ----------------------------------------------------------------------------- no outside files
@@ -75,6 +78,72 @@ class NoOutsideFiles:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+# ----------------------------------------------------------------------------- finite numbers
+
+
+class NotFinite(ValueError):
+    pass
+
+
+def _refuse(constant: str):
+    raise NotFinite(constant)
+
+
+def finite_json(body: bytes) -> bool:
+    """False when a JSON body holds NaN or Infinity (Python's json reads them; a browser never
+    sends them).  Not JSON at all: True, gradio answers that itself.
+
+    >>> finite_json(b'{"data": [1.5, null]}'), finite_json(b'{"data": [NaN]}')
+    (True, False)
+    """
+    try:
+        json.loads(body, parse_constant=_refuse)
+    except NotFinite:
+        return False
+    except ValueError:
+        return True
+    return True
+
+
+class FiniteNumbers:
+    """ASGI middleware: a call whose JSON holds NaN or Infinity is refused (400) before gradio
+    reads it; gradio's own number box would otherwise crash rounding it (a bare "Error")."""
+
+    PATHS = re.compile(r"/(?:queue/join|call/[^/]+|run/[^/]+|api/[^/]+)/?$")
+    message = "Numbers must be finite: NaN and Infinity are not values a control can hold."
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if (scope["type"] != "http" or scope.get("method") != "POST"
+                or not self.PATHS.search(scope.get("path", ""))):
+            await self.app(scope, receive, send)
+            return
+        chunks, message = [], {"more_body": True}
+        while message.get("more_body"):
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+        body = b"".join(chunks)
+        if not finite_json(body):
+            from starlette.responses import JSONResponse
+
+            await JSONResponse({"detail": self.message}, status_code=400)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 # ----------------------------------------------------------------------------- a fair queue
