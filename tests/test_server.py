@@ -72,6 +72,7 @@ def served(tmp_path_factory):
     proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_the_app_looks_up_no_outside_host_whatever_is_typed_or_requested(served):
     url, audit = served
     client = client_for(url + "/")
@@ -91,6 +92,7 @@ def test_the_app_looks_up_no_outside_host_whatever_is_typed_or_requested(served)
     assert not outside, f"the server looked up or connected to: {outside}"
 
 
+@pytest.mark.slow
 def test_the_hub_box_is_hidden_when_the_hub_is_off(served):
     url, _ = served
     config = json.loads(get(url + "/config")[1])
@@ -99,6 +101,7 @@ def test_the_hub_box_is_hidden_when_the_hub_is_off(served):
     assert boxes and all(b.get("visible") is False for b in boxes)
 
 
+@pytest.mark.slow
 def test_uploads_run_history_and_monitoring_are_off(served):
     url, _ = served
     body = (b"--x\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n"
@@ -160,6 +163,7 @@ def slow_app():
     demo.close()
 
 
+@pytest.mark.slow
 def test_one_client_holds_at_most_two_heavy_jobs_and_light_ones_still_pass(slow_app):
     flooder = [client_for(slow_app.url) for _ in range(4)]  # new sessions do not help
     jobs = [c.submit("x", api_name="/heavy") for c in flooder]
@@ -174,6 +178,7 @@ def test_one_client_holds_at_most_two_heavy_jobs_and_light_ones_still_pass(slow_
     assert client_for(slow_app.url).predict("hi", api_name="/light") == "hi"
 
 
+@pytest.mark.slow
 def test_a_refused_job_says_why(slow_app):
     config = json.loads(get(slow_app.url + "config")[1])
     fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "heavy")
@@ -200,6 +205,7 @@ def test_the_address_is_the_one_our_proxy_saw():
     assert server.client_address({}, "10.0.0.1", hops=1) == "10.0.0.1"
 
 
+@pytest.mark.slow
 def test_the_limit_counts_queued_and_running_jobs_only(slow_app):
     client = client_for(slow_app.url)
     first = [client.submit("x", api_name="/heavy") for _ in range(2)]
@@ -211,6 +217,7 @@ def test_the_limit_counts_queued_and_running_jobs_only(slow_app):
     assert not later.is_alive()
 
 
+@pytest.mark.slow
 def test_vendored_scripts_are_served_by_a_path_relative_to_the_app(served):
     from lmlab.ui import html
 
@@ -229,6 +236,7 @@ def test_one_password_for_the_class_comes_from_the_environment(monkeypatch):
     assert server.launch_settings()["auth"] == ("class", "s3cret:x")
 
 
+@pytest.mark.slow
 def test_nan_and_infinity_from_a_script_are_refused_with_a_sentence(slow_app):
     for raw in (b'{"data": [NaN]}', b'{"data": [Infinity]}', b'{"data": [-Infinity]}'):
         status, text = get(slow_app.url + "gradio_api/call/heavy", raw,
