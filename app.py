@@ -35,8 +35,8 @@ def build_app() -> gr.Blocks:
                 module.build()
     # A classroom: 30 students on 2 cores.  Each event runs at most 2 at a time unless its tab
     # sets its own concurrency_limit; the heavy ones (SHAP, held-out evaluations) share
-    # concurrency_id "heavy": 2 at once, all together, and one client holds at most
-    # server.JOBS_PER_CLIENT of them.  At most 100 events wait, about 3 per student.
+    # concurrency_id "heavy": 2 at once, all together; one client holds at most
+    # server.JOBS_PER_CLIENT of them and of generations.  At most 100 events wait.
     demo.queue(default_concurrency_limit=2, max_size=100)
     server.ClientLimit().install(demo)
     return demo

@@ -114,7 +114,7 @@ def test_uploads_run_history_and_monitoring_are_off(served):
     assert get(url + "/gradio_api/runs")[0] == 404
 
 
-def test_every_state_has_a_time_to_live_and_sessions_are_capped():
+def test_states_expire_sessions_are_capped_and_heavy_events_are_limited_per_client():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("lmlab_app_states", APP_PY)
@@ -123,6 +123,11 @@ def test_every_state_has_a_time_to_live_and_sessions_are_capped():
     demo = app.build_app()
     states = [b for b in demo.blocks.values() if isinstance(b, gr.State)]
     assert states and all(s.time_to_live for s in states), [s.time_to_live for s in states]
+    limited = server.ClientLimit().concurrency_ids
+    by_name = {f.api_name: f for f in demo.fns.values()}
+    for name in ("explain", "classifier_report", "generate"):  # the flood found generate heaviest
+        assert by_name[name].concurrency_id in limited, name
+    assert by_name["explain"].concurrency_id == server.HEAVY
     settings = app.launch_settings()
     assert settings["state_session_capacity"] * 0.8 / 1024 < 4  # GiB of Generate state, at most
     assert settings["enable_monitoring"] is False and settings["run_history"] is False

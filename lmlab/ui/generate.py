@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lmlab.generate import SamplingConfig, candidates, generate_stream
-from lmlab.ui import common
+from lmlab.ui import common, server
 
 MAX_NEW_TOKENS = 400  # cap per request, stated on screen
 TIME_LIMIT_S = 60.0  # a request stops generating after this long (a big hub model, a busy day)
@@ -169,7 +169,7 @@ def build() -> None:
             pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label="Inspect step")
     event = go_btn.click(run, [prompt, model, hub_id, temperature, top_k, top_p, max_new, seed],
                          [out, bars, entropy, stats, steps, pick], api_name="generate",
-                         concurrency_limit=4)
+                         concurrency_limit=4, concurrency_id=server.GENERATE)
     stop_btn.click(None, cancels=[event])
     gr.on([pick.release, temperature.change], inspect, [steps, pick, temperature], bars,
           api_name="inspect_step", show_progress="hidden", trigger_mode="always_last")

@@ -30,6 +30,7 @@ import os
 import re
 
 HEAVY = "heavy"  # the concurrency_id every heavy event shares
+GENERATE = "generate"  # generation's own pool (streams up to a minute); limited per client too
 HEAVY_LIMIT = 2  # heavy jobs running at once, all heavy events together (the cores)
 JOBS_PER_CLIENT = 2  # heavy jobs one address may have queued or running (LMLAB_JOBS_PER_CLIENT)
 SESSION_CAPACITY = 2000  # sessions kept: about 0.8 MiB each at most, 1.6 GiB on a 16 GB Space
@@ -174,8 +175,10 @@ def request_address(request) -> str:
 
 
 class ClientLimit:
-    """At most ``most`` jobs of the ``concurrency_id`` events per client address, queued or
-    running; past that, joining the queue answers ``message`` (HTTP 400, shown as an error).
+    """At most ``most`` jobs of the ``concurrency_ids`` events per client address, queued or
+    running, all those events together; past that, joining the queue answers ``message``
+    (HTTP 400, shown as an error).  The flood scenario found generation the heaviest request
+    (400 tokens), so it counts as well as the "heavy" pool.
 
     Counted from gradio's own list of live events (``Queue.event_ids_to_events``: queued and
     running; a job leaves it when it ends), so nothing is kept per client and nothing leaks.
@@ -183,17 +186,17 @@ class ClientLimit:
 
     message = "You already have {n} requests waiting; wait for them to finish."
 
-    def __init__(self, most: int | None = None, concurrency_id: str = HEAVY):
+    def __init__(self, most: int | None = None, concurrency_ids: tuple = (HEAVY, GENERATE)):
         if most is None:
             try:
                 most = int(os.environ.get("LMLAB_JOBS_PER_CLIENT", JOBS_PER_CLIENT))
             except ValueError:
                 most = JOBS_PER_CLIENT
-        self.most, self.concurrency_id = max(1, most), concurrency_id
+        self.most, self.concurrency_ids = max(1, most), tuple(concurrency_ids)
 
     def waiting(self, queue, address: str) -> int:
         return sum(1 for e in list(queue.event_ids_to_events.values())
-                   if e.concurrency_id == self.concurrency_id
+                   if e.concurrency_id in self.concurrency_ids
                    and request_address(e.request) == address)
 
     def install(self, demo) -> None:
@@ -207,7 +210,7 @@ class ClientLimit:
                 fn = route_utils.get_fn(demo, None, body)
             except Exception:  # noqa: BLE001  gradio answers a bad body itself
                 fn = None
-            if fn is not None and fn.concurrency_id == self.concurrency_id:
+            if fn is not None and fn.concurrency_id in self.concurrency_ids:
                 n = self.waiting(queue, request_address(request))
                 if n >= self.most:
                     return False, self.message.format(n=n), "error"
