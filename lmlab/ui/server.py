@@ -5,7 +5,8 @@ Tool: the UI layer; ``app.py`` calls ``launch_settings()`` and ``ClientLimit().i
 - ``NoOutsideFiles``: gradio answers ``/gradio_api/file=https://host/x`` by fetching that URL
   itself (``route_utils.secure_url_stream_response``: it resolves the host first); this app
   shows no outside files, so such a request is refused before gradio sees it.
-- ``ClientLimit``: each client address holds at most ``most`` heavy jobs (queued or running),
+- ``ClientLimit``: each client address holds at most ``most`` heavy jobs and generations
+  (queued or running),
   counted from the queue itself when a job joins, so one script cannot fill the queue.  The
   address is the TCP peer, or behind a proxy we trust (``LMLAB_PROXY_HOPS``, 1 on a Hugging
   Face Space) the address that proxy saw: a script can send any X-Forwarded-For it likes, so
@@ -32,7 +33,8 @@ import re
 HEAVY = "heavy"  # the concurrency_id every heavy event shares
 GENERATE = "generate"  # generation's own pool (streams up to a minute); limited per client too
 HEAVY_LIMIT = 2  # heavy jobs running at once, all heavy events together (the cores)
-JOBS_PER_CLIENT = 2  # heavy jobs one address may have queued or running (LMLAB_JOBS_PER_CLIENT)
+JOBS_PER_CLIENT = 2  # heavy jobs + generations one address may have waiting or running
+# (LMLAB_JOBS_PER_CLIENT)
 SESSION_CAPACITY = 2000  # sessions kept: about 0.8 MiB each at most, 1.6 GiB on a 16 GB Space
 CACHE_CLEANUP = (3600, 3600)  # every hour, delete gradio's temporary files older than an hour
 _REMOTE = re.compile(r"/(?:file|proxy)=\s*(?:[a-z][a-z0-9+.-]*:|//|\\\\)", re.IGNORECASE)
