@@ -52,7 +52,7 @@ def test_loss_falls_on_the_corpus(tmp_path):
     assert model.training is False
 
 
-def test_resume_refuses_step_4_weights_beside_step_2_optimizer_state(tmp_path):
+def test_resume_refuses_step_6_weights_beside_step_3_optimizer_state(tmp_path):
     from lmlab.training.checkpoints import MixedCheckpoint
 
     train(tiny_cfg(3), tmp_path, progress=False)  # a checkpoint at step 3
