@@ -123,9 +123,83 @@ def write_checkpoint(out_dir: Path, hf_config: dict, state: dict[str, torch.Tens
 
 def read_checkpoint(path_or_id: str | Path, names: list[str] | None = None
                     ) -> tuple[dict, dict[str, torch.Tensor]]:
-    """(GPTConfig keyword arguments, state dict in our layout) of a folder or hub id."""
-    from lmlab.hub import resolve_checkpoint
+    """(GPTConfig keyword arguments, state dict in our layout) of a folder or hub id.
+
+    The safetensors header is checked against the config before any tensor is read
+    (``lmlab.hub.check_shapes``); every failure is one ``CheckpointError`` sentence.
+    """
+    from safetensors import SafetensorError
+
+    from lmlab.hub import CheckpointError, check_shapes, read_config, resolve_checkpoint
 
     folder = resolve_checkpoint(path_or_id)
-    config = from_hf_config(json.loads((folder / "config.json").read_text()), names)
-    return config, from_hf_state_dict(load_file(str(folder / "model.safetensors")))
+    shown = str(path_or_id)
+    raw = read_config(folder / "config.json", shown)
+    try:
+        config = from_hf_config(raw, names)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise CheckpointError(f"the config.json of {shown} is not a GPT-2 config: {exc}") from None
+    check_shapes(folder, raw, shown)
+    try:
+        state = load_file(str(folder / "model.safetensors"))
+    except (SafetensorError, OSError, RuntimeError, ValueError):
+        raise CheckpointError(f"the model.safetensors of {shown} could not be read") from None
+    return config, from_hf_state_dict(state)
+
+
+# ----------------------------------------------------------------------------- output folders
+
+
+class OutputFolderError(ValueError):
+    """An output folder a command must not write into; the message says why and what to do."""
+
+
+KINDS = {"gpt": "a GPT checkpoint (lmlab train / distill)",
+         "classifier": "a genre classifier (lmlab finetune)"}
+
+
+def checkpoint_kind(folder: Path) -> str | None:
+    """``"gpt"``, ``"classifier"`` or None: what the ``config.json`` in ``folder`` describes."""
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(config, dict):
+        return None
+    if config.get("model_type") == "gpt2":
+        return "gpt"
+    if "base_model" in config and "labels" in config:
+        return "classifier"
+    return None
+
+
+def check_output_dir(path: str | Path, kind: str, overwrite_shipped: bool = False) -> Path:
+    """The resolved ``path`` if a command that writes ``kind`` may write there, else an
+    ``OutputFolderError``: never the repository root, never under assets/ unless
+    ``overwrite_shipped`` (maintainers rebuilding a shipped model), never a non-empty folder
+    that is not already a checkpoint of the same kind.
+
+    >>> check_output_dir(Path(__file__).resolve().parents[1], "gpt")
+    Traceback (most recent call last):
+    ...
+    lmlab.checkpoint.OutputFolderError: --out is the repository itself; give a folder of its own (e.g. runs/my-model)
+    """
+    from lmlab import ASSETS_DIR
+
+    out, assets = Path(path).expanduser().resolve(), ASSETS_DIR.resolve()
+    root = assets.parent
+    if out == root or out in root.parents:
+        raise OutputFolderError("--out is the repository itself; give a folder of its own "
+                                "(e.g. runs/my-model)")
+    if (out == assets or assets in out.parents) and not overwrite_shipped:
+        raise OutputFolderError(f"--out {out.relative_to(root)} is under assets/, where the shipped "
+                                "models live; write elsewhere (e.g. runs/my-model), or add "
+                                "--overwrite-shipped to rebuild a shipped model on purpose")
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"--out {path} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and checkpoint_kind(out) != kind:
+        found = checkpoint_kind(out)
+        what = f"holds {KINDS[found]}" if found else "is not empty and holds no checkpoint"
+        raise OutputFolderError(f"--out {path} {what}; give an empty or new folder for "
+                                f"{KINDS[kind]}")
+    return out

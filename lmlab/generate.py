@@ -24,18 +24,23 @@ from functools import cached_property
 import numpy as np
 import torch
 
+MIN_TEMPERATURE = 1e-3  # the smallest positive temperature (below it: use 0, greedy)
+
 
 @dataclass(frozen=True)
 class SamplingConfig:
     """How the next token is picked from the model's logits."""
 
-    temperature: float = 1.0  # 0 = greedy; must be >= 0
+    temperature: float = 1.0  # 0 = greedy; else at least MIN_TEMPERATURE
     top_k: int | None = None  # keep the k most likely tokens (None = all)
     top_p: float | None = None  # keep the smallest set with this much mass, in (0, 1]
 
     def __post_init__(self) -> None:
         if not (self.temperature >= 0 and math.isfinite(self.temperature)):
             raise ValueError(f"temperature must be 0 (greedy) or positive, not {self.temperature}")
+        if 0 < self.temperature < MIN_TEMPERATURE:  # logits / 1e-45 overflow to inf, then NaN
+            raise ValueError(f"temperature {self.temperature:g} is too small to divide by; use 0 "
+                             f"for greedy, or at least {MIN_TEMPERATURE:g}")
         if self.top_k is not None and self.top_k < 1:
             raise ValueError(f"top-k must be at least 1, not {self.top_k}")
         if self.top_p is not None and not 0 < self.top_p <= 1:

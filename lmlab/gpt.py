@@ -294,14 +294,19 @@ class GPT(nn.Module):
         (resolved by ``lmlab.hub``, which refuses pickle-only checkpoints and oversized models).
         """
         from lmlab.checkpoint import read_checkpoint
+        from lmlab.hub import CheckpointError
 
         config, state = read_checkpoint(path_or_id, [f.name for f in fields(GPTConfig)])
-        model = cls(GPTConfig(**config))
-        missing, unexpected = model.load_state_dict(state, strict=False)
+        try:
+            model = cls(GPTConfig(**config))
+            missing, unexpected = model.load_state_dict(state, strict=False)
+        except (TypeError, ValueError, RuntimeError, KeyError) as exc:
+            raise CheckpointError(f"{path_or_id} does not match GPT-2: "
+                                  f"{str(exc).splitlines()[0][:200]}") from None
         missing = [m for m in missing if m != "lm_head.weight"]  # tied to wte
         if missing or unexpected:
-            raise ValueError(f"checkpoint does not match GPT-2 "
-                             f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+            raise CheckpointError(f"{path_or_id} does not match GPT-2 "
+                                  f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
         return model.eval()
 
 

@@ -1,5 +1,6 @@
 """Shared pytest fixtures: tiny random GPTs and HF GPT-2s saved to temp dirs (no network), and
-the whole app running on a free port (``app_server``, once per session).
+the whole app running on a free port (``app_server``, once per session).  A guard too: an audit
+hook fails any lookup of a host other than this machine.
 
 Run the suite with ``python -m pytest``.
 """
@@ -11,7 +12,27 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach a model hub
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry from any test
 
+import sys  # noqa: E402
+
 import pytest  # noqa: E402
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", ""}
+
+
+def _no_outside_host(event, args):
+    """An audit hook: a test that looks up or connects to another machine fails right there."""
+    if event == "socket.getaddrinfo":
+        host = args[0]
+    elif event == "socket.connect" and isinstance(args[1], tuple):
+        host = args[1][0]
+    else:
+        return
+    host = host.decode() if isinstance(host, bytes) else str(host)
+    if host not in LOCAL_HOSTS:
+        raise ConnectionRefusedError(f"a test tried to reach {host!r}; tests use no network")
+
+
+sys.addaudithook(_no_outside_host)  # for the whole session (hooks cannot be removed)
 import torch  # noqa: E402
 
 
@@ -64,10 +85,8 @@ def app_server():
     spec.loader.exec_module(app)
     demo = app.build_app()
     port = free_port()
-    from lmlab.ui.i18n import I18N
-
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                quiet=True, i18n=I18N())  # as app.py launches it
+                quiet=True, **app.launch_settings())
     errors = _Errors()
     loggers = [logging.getLogger(n) for n in ("", "uvicorn", "uvicorn.error", "gradio")]
     for lg in loggers:

@@ -9,8 +9,9 @@ For every parameter in turn, the others keep their defaults:
   zero-width characters, emoji, Chinese, ``<script>alert(1)</script>``,
   ``<img src=x onerror=alert(1)>``, path-like strings, and all of them in one string;
 - choices (dropdown, radio): None, and a few of those strings (not in the list);
-- numbers: min, max, one step below and above, 0, negative, off-step, and None for a
-  number box (what the browser sends when it is cleared; JSON has no NaN).
+- numbers: min, max, one step below and above, -1, 0, 1e-45, 1e9, NaN and Infinity (sent as
+  raw JSON, as a script can; gradio_client refuses to encode them), off-step, and None for a
+  number box (what the browser sends when it is cleared).
 
 Each call must end in a result or a ``gr.Error`` whose message is readable: gradio_client's
 generic "has not enabled verbose error reporting" means an uncaught exception, and so does a
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import time
 from html.parser import HTMLParser
 
@@ -84,8 +86,10 @@ def number_values(p, heavy: bool) -> list[tuple[str, object]]:
         vals += [("min", p.minimum)]
     if p.minimum is None and p.maximum is None:
         vals += [("0", 0), ("negative", -1), ("huge", 10**20)]
+    vals += [("NaN", float("nan")), ("tiny", 1e-45), ("1e9", 1e9),  # a script's JSON: NaN too
+             ("Infinity", float("inf"))]
+    vals += [("0", 0), ("negative", -1)]
     if not heavy:
-        vals += [("0", 0), ("negative", -1)]
         if p.minimum is not None and p.maximum is not None and p.maximum > p.minimum:
             vals.append(("off-step", p.minimum + step / 2))
         elif p.minimum is None:
@@ -94,7 +98,7 @@ def number_values(p, heavy: bool) -> list[tuple[str, object]]:
         vals.append(("None (cleared box)", None))
     seen, out = set(), []
     for label, v in vals:
-        key = None if v is None else round(float(v), 9)
+        key = None if v is None else repr(v) if v != v else round(float(v), 9) or repr(v)
         if key not in seen:
             seen.add(key)
             out.append((f"{label} ({v})", v))
@@ -168,17 +172,54 @@ def check_outputs(ep, result) -> list[str]:
     return problems
 
 
+class RawError(Exception):
+    """An ``event: error`` from gradio's plain HTTP API (its message, or empty for a crash)."""
+
+
+def raw_call(url: str, ep, args: list):
+    """One call through gradio's plain HTTP API (``/gradio_api/call/<name>``) with the JSON
+    written here: a script can send NaN, which gradio_client refuses to encode.  Returns the
+    result; raises ``RawError`` like gradio_client's ``AppError``."""
+    import re
+    import urllib.error
+    import urllib.request
+
+    name, base = ep.api_name.lstrip("/"), url.rstrip("/")
+    req = urllib.request.Request(f"{base}/gradio_api/call/{name}", json.dumps({"data": args})
+                                 .encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            event_id = json.loads(r.read())["event_id"]
+    except urllib.error.HTTPError as e:  # refused before it ran: a sentence, or a crash
+        raise RawError(json.loads(e.read() or b"{}").get("detail") or "") from None
+    with urllib.request.urlopen(f"{base}/gradio_api/call/{name}/{event_id}",
+                                timeout=TIMEOUT_S) as r:
+        events = re.findall(r"event: (\w+)\ndata: (.*)", r.read().decode())
+    kind, data = events[-1]
+    if kind == "complete":
+        result = json.loads(data)
+        return result[0] if len(result) == 1 else tuple(result)
+    message = json.loads(data) if data.strip() not in ("", "null") else None
+    if isinstance(message, dict):  # {"error": "Sentence." or None (a crash), "title": ...}
+        message = message.get("error")
+    raise RawError(message or "")
+
+
 def call(client, ep, args, capfd, log_errors) -> tuple[str, list[str]]:
     """("result" | "gr.Error: msg" | "crash", problems) for one call."""
     n_log = len(log_errors)
     problems, outcome = [], "result"
     t0 = time.perf_counter()
+    nan = any(isinstance(v, float) and not math.isfinite(v) for v in args)  # JSON can't say it
     try:
-        result = client.submit(*args, api_name=ep.api_name).result(timeout=TIMEOUT_S)
+        if nan:
+            result = raw_call(client.src, ep, args)
+        else:
+            result = client.submit(*args, api_name=ep.api_name).result(timeout=TIMEOUT_S)
         problems += check_outputs(ep, result)
     except Exception as exc:  # noqa: BLE001 - classified below
         msg = str(exc).strip()
-        if type(exc).__name__ != "AppError":
+        if type(exc).__name__ not in ("AppError", "RawError"):
             outcome = "crash"
             problems.append(f"{type(exc).__name__} after {time.perf_counter() - t0:.0f} s: "
                             f"{msg[:300]}")

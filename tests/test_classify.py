@@ -144,8 +144,11 @@ def test_reported_metrics_equal_sklearn_on_the_predictions(held_out):
 
 def test_cli_finetune_refuses_bad_settings(capsys):
     from lmlab.cli import main
+    from lmlab.explain.classifier import SHIPPED_CLASSIFIER
 
-    assert main(["finetune", "--dev"]) == 2
+    assert main(["finetune", "--dev", "--out", str(SHIPPED_CLASSIFIER), "--overwrite-shipped"]) == 2
     assert "--dev models" in capsys.readouterr().err
+    assert main(["finetune", "--dev", "--out", str(SHIPPED_CLASSIFIER)]) == 2
+    assert "under assets/" in capsys.readouterr().err
     assert main(["finetune", "--out", "runs/x", "--tuned-layers", "9"]) == 2
     assert "--tuned-layers" in capsys.readouterr().err

@@ -61,7 +61,7 @@ def test_generate_json_is_deterministic_with_a_seed(capsys):
 def test_train_refuses_to_write_under_assets(capsys):
     before = {p: p.stat().st_mtime for p in ASSETS_DIR.rglob("*") if p.is_file()}
     assert main(["train", "--out", str(ASSETS_DIR / "shakespeare-gpt"), "--steps", "1"]) == 2
-    assert "outside assets" in capsys.readouterr().err
+    assert "under assets/" in capsys.readouterr().err
     assert before == {p: p.stat().st_mtime for p in ASSETS_DIR.rglob("*") if p.is_file()}
 
 

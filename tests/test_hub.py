@@ -32,7 +32,8 @@ def test_pickle_only_checkpoint_is_refused_with_the_reason(tiny_hf_gpt2, tmp_pat
 @pytest.mark.parametrize("name, ok", [
     ("gpt2", True), ("distilgpt2", True), ("openai-community/gpt2-medium", True),
     ("../etc/passwd", False), ("a/b/c", False), ("https://example.com/x", False),
-    ("gpt2; rm -rf /", False), ("", False), ("x" * 200, False),
+    ("gpt2; rm -rf /", False), ("", False), ("x" * 200, False), ("gpt2\n", False),
+    ("user/gpt2\n", False),
 ])
 def test_hub_ids_are_checked_against_a_strict_pattern(name, ok):
     assert is_hub_id(name) is ok
@@ -40,6 +41,7 @@ def test_hub_ids_are_checked_against_a_strict_pattern(name, ok):
 
 def test_offline_hub_id_gives_a_no_network_message(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("LMLAB_HUB", "1")
     with pytest.raises(CheckpointError, match="no network"):
         resolve_checkpoint("distilgpt2")
 

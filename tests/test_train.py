@@ -52,11 +52,26 @@ def test_loss_falls_on_the_corpus(tmp_path):
     assert model.training is False
 
 
+def test_resume_refuses_step_6_weights_beside_step_3_optimizer_state(tmp_path):
+    from lmlab.training.checkpoints import MixedCheckpoint
+
+    train(tiny_cfg(3), tmp_path, progress=False)  # a checkpoint at step 3
+    old = (tmp_path / "optimizer.safetensors").read_bytes()
+    train(tiny_cfg(6), tmp_path, resume=True, progress=False)  # and at step 6
+    (tmp_path / "optimizer.safetensors").write_bytes(old)  # a crash mid-save, simulated
+    with pytest.raises(MixedCheckpoint, match="optimizer.safetensors is not the file saved at "
+                                              "step 6.*without --resume"):
+        train(tiny_cfg(9), tmp_path, resume=True, progress=False)
+    (tmp_path / "checkpoint.json").unlink()
+    with pytest.raises(MixedCheckpoint, match="no readable checkpoint.json"):
+        train(tiny_cfg(9), tmp_path, resume=True, progress=False)
+
+
 def test_checkpoint_files_are_safetensors_and_no_temp_files_remain(tmp_path):
     train(tiny_cfg(3), tmp_path, progress=False)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["config.json", "model.safetensors", "optimizer.safetensors",
-                     "train_state.json"]
+    assert names == ["checkpoint.json", "config.json", "model.safetensors",
+                     "optimizer.safetensors", "train_state.json"]
     assert "transformer.wte.weight" in load_file(str(tmp_path / "model.safetensors"))
 
 

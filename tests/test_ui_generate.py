@@ -69,7 +69,8 @@ def test_user_html_is_escaped():
     ({"max_new": 10**6}, "Max new tokens"),
     ({"hub": "../../etc/passwd"}, "hub id"),
     ({"hub": "https://evil.example/x"}, "hub id"),
-    ({"hub": "assets/shakespeare-gpt"}, "(?i)could not fetch"),  # a local folder is no hub id
+    ({"hub": "assets/shakespeare-gpt"}, "Hub models are off on this server"),
+    ({"hub": "distilgpt2"}, "Hub models are off on this server"),  # no LMLAB_HUB=1
 ])
 def test_bad_input_is_a_plain_gr_error(kwargs, message):
     with pytest.raises(gr.Error, match=message):
@@ -78,8 +79,11 @@ def test_bad_input_is_a_plain_gr_error(kwargs, message):
 
 def test_offline_hub_id_says_no_network(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("LMLAB_HUB", "1")
     with pytest.raises(gr.Error, match="no network"):
         final(hub="distilgpt2")
+    with pytest.raises(gr.Error, match="(?i)could not fetch"):  # a local folder is no hub id
+        final(hub="assets/shakespeare-gpt")
 
 
 def test_a_request_stops_at_the_time_limit_and_says_so(monkeypatch):

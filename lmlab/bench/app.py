@@ -1,8 +1,8 @@
 """A classroom at once: 30 students clicking through the running app, timed per action.
 
-Command: ``lmlab bench app --json`` (starts ``python app.py`` itself; about 5-8 minutes with
-the first-use phase), or against an app that already runs:
-``python -m lmlab.bench.app URL [CLIENTS [SECONDS]]``.
+Command: ``lmlab bench app --json`` (starts ``python app.py`` itself; about 7-10 minutes with
+the first-use phase and the flood scenario of ``lmlab.bench.flood``), or against an app that
+already runs: ``python -m lmlab.bench.app URL [CLIENTS [SECONDS]]``.
 
 Nothing here names a tab: the endpoints come from the app's own API description
 (``lmlab.bench.endpoints``), so a tab added tomorrow is in the mix without new code.
@@ -106,10 +106,15 @@ def _call(client, ep: Endpoint, args: list, timeout: float) -> tuple[float, floa
     return time.perf_counter() - t0, first
 
 
+def address(i: int, group: int = 0) -> str:
+    """Student ``i``'s made-up machine address (each student is its own client)."""
+    return f"10.{group}.{i // 250}.{i % 250 + 1}"
+
+
 def _student(url: str, eps: list[Endpoint], deadline: float, rng: random.Random,
-             think_s: tuple[float, float], timeout: float, record) -> None:
+             think_s: tuple[float, float], timeout: float, record, i: int = 0) -> None:
     try:
-        client = client_for(url)
+        client = client_for(url, address(i))
     except Exception as exc:  # noqa: BLE001 - a session that cannot start is an error
         record("(connect)", None, None, f"{type(exc).__name__}: {exc}")
         return
@@ -176,9 +181,9 @@ def first_use(url: str, eps: list[Endpoint], sessions: int, timeout: float,
     """
     calls, errors, lock = [], [], threading.Lock()
 
-    def student():
+    def student(i):
         try:
-            client = client_for(url)
+            client = client_for(url, address(i, group=1))
         except Exception as exc:  # noqa: BLE001 - a session that cannot start is an error
             with lock:
                 errors.append(f"(connect): {type(exc).__name__}: {exc}"[:300])
@@ -199,7 +204,7 @@ def first_use(url: str, eps: list[Endpoint], sessions: int, timeout: float,
                     calls.append(ep.api_name)
                     errors.extend([error] if error else [])
 
-    threads = [threading.Thread(target=student, daemon=True) for _ in range(sessions)]
+    threads = [threading.Thread(target=student, args=(i,), daemon=True) for i in range(sessions)]
     for t in threads:
         t.start()
     for t in threads:
@@ -242,7 +247,7 @@ def run_load(url: str, clients: int = 30, duration_s: float = 120, seed: int = 0
     t0 = time.time()
     deadline = t0 + duration_s
     threads = [threading.Thread(target=_student, daemon=True, args=(
-        url, eps, deadline, random.Random(seed * 1000 + i), think_s, timeout, record))
+        url, eps, deadline, random.Random(seed * 1000 + i), think_s, timeout, record, i))
         for i in range(clients)]
     for t in threads:
         t.start()
@@ -305,8 +310,12 @@ def rows(result: dict, cold_start_s: float | None = None) -> list[dict]:
     return out
 
 
-def bench_app(clients: int = 30, duration_s: float = 120, seed: int = 0) -> list[dict]:
+def bench_app(clients: int = 30, duration_s: float = 120, seed: int = 0,
+              then=None) -> list[dict]:
     """Start ``python app.py``, time its cold start, run the classroom load, stop it: rows.
+
+    ``then(url, pid)``: more rows from the same server after the load (the flood scenario,
+    ``lmlab.bench.flood``), before it stops.
 
     Tracebacks in the server's log that are not a ``gr.Error`` (warm-up included) are listed
     in the errors row; a crash during the load is already an error there (a generic message).
@@ -317,6 +326,7 @@ def bench_app(clients: int = 30, duration_s: float = 120, seed: int = 0) -> list
         try:
             result = run_load(f"http://127.0.0.1:{port}/", clients, duration_s, seed,
                               pid=proc.pid)
+            more = then(f"http://127.0.0.1:{port}/", proc.pid) if then else []
         finally:
             proc.terminate()
             try:
@@ -324,7 +334,7 @@ def bench_app(clients: int = 30, duration_s: float = 120, seed: int = 0) -> list
             except subprocess.TimeoutExpired:
                 proc.kill()
         result["server_tracebacks"] = uncaught(log_path.read_text(errors="replace"))
-    return rows(result, cold)
+    return rows(result, cold) + more
 
 
 if __name__ == "__main__":  # python -m lmlab.bench.app [URL [CLIENTS [SECONDS]]]

@@ -104,11 +104,18 @@ def endpoints(client) -> list[Endpoint]:
     return out
 
 
-def client_for(url: str):
-    """A quiet ``gradio_client.Client`` (no analytics, no file downloads)."""
+def client_for(url: str, address: str | None = None):
+    """A quiet ``gradio_client.Client`` (no analytics, no file downloads).
+
+    ``address``: the machine this client stands for, sent as X-Forwarded-For (uvicorn takes it
+    as the client's address from a peer on 127.0.0.1), so simulated students are not one
+    client to the app's per-address limit (``lmlab.ui.server.ClientLimit``).
+    """
     from gradio_client import Client
 
+    headers = {"X-Forwarded-For": address} if address else None
     return Client(url, verbose=False, download_files=False, analytics_enabled=False,
+                  headers=headers,
                   httpx_kwargs={"timeout": 300})  # a browser waits too: no 20 s cut-off
 
 
@@ -134,16 +141,22 @@ def uncaught(log: str) -> list[str]:
 # ----------------------------------------------------------------------------- the app
 
 
-def start_app(port: int, log_path: Path, timeout: float = 300) -> tuple[subprocess.Popen, float]:
-    """``python app.py`` on ``port`` as a user starts it; (process, seconds to HTTP 200 on /)."""
+def start_app(port: int, log_path: Path, timeout: float = 300, script: Path | None = None,
+              env: dict | None = None) -> tuple[subprocess.Popen, float]:
+    """``python app.py`` on ``port`` as a user starts it; (process, seconds to HTTP 200 on /).
+
+    ``script``: run this instead of app.py (a wrapper that runs it); ``env``: changes to the
+    environment (a value None removes the variable).  app.py itself turns the hub off.
+    """
     if not APP_PY.exists():
         raise RuntimeError(f"{APP_PY} not found: the app benchmark needs the repository checkout")
-    env = os.environ | {"GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-                        "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    changes = {"GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+               "GRADIO_ANALYTICS_ENABLED": "False"} | (env or {})
+    env = {k: v for k, v in (os.environ | changes).items() if v is not None}
     url, t0 = f"http://127.0.0.1:{port}/", time.perf_counter()
     with open(log_path, "w") as log:  # the child keeps its own copy of the file
-        proc = subprocess.Popen([sys.executable, str(APP_PY)], cwd=APP_PY.parent, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, str(script or APP_PY)], cwd=APP_PY.parent,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
     while time.perf_counter() - t0 < timeout:
         if proc.poll() is not None:
             raise RuntimeError(f"app.py exited: {log_path.read_text()[-2000:]}")

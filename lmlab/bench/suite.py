@@ -27,9 +27,11 @@ def bench_ngram() -> list[dict]:
 
 
 def bench_app() -> list[dict]:
+    """30 students for 120 s, then 60 s more while one client floods the heaviest event."""
     from lmlab.bench.app import bench_app as run
+    from lmlab.bench.flood import flood_rows, run_flood
 
-    return run()
+    return run(then=lambda url, pid: flood_rows(run_flood(url, duration_s=60, pid=pid)))
 
 
 BENCHES: dict[str, Callable[[], list[dict]]] = {

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-from lmlab import ASSETS_DIR
 from lmlab.cli.common import UsageError, argv_of
 
 
 def cmd_finetune(args) -> int:
     import torch
 
+    from lmlab.checkpoint import check_output_dir
     from lmlab.explain.card import model_card
     from lmlab.explain.classifier import (
         SHIPPED_CLASSIFIER,
@@ -25,7 +24,7 @@ def cmd_finetune(args) -> int:
         save_classifier,
     )
 
-    out = Path(args.out).resolve()
+    out = check_output_dir(args.out, "classifier", args.overwrite_shipped)
     if args.dev and out == SHIPPED_CLASSIFIER.resolve():
         raise UsageError("--dev models are for choosing settings; write them elsewhere with "
                          "--out (e.g. runs/genre-dev)")
@@ -51,7 +50,10 @@ def cmd_finetune(args) -> int:
 
 def add_finetune(sub) -> None:
     p = sub.add_parser("finetune", help="(re)build the genre classifier on MiniLM")
-    p.add_argument("--out", default=str(ASSETS_DIR / "genre-classifier"), help="output folder")
+    p.add_argument("--out", default="runs/genre-classifier", help="output folder (the shipped "
+                   "one: assets/genre-classifier, with --overwrite-shipped)")
+    p.add_argument("--overwrite-shipped", action="store_true",
+                   help="allow an --out under assets/ (maintainers rebuilding a shipped model)")
     p.add_argument("--n-lines", type=int, default=8, help="spoken lines per passage")
     p.add_argument("--train-per-class", type=int, default=1200)
     p.add_argument("--tuned-layers", type=int, default=1, help="top MiniLM layers to tune (0-6)")

@@ -8,20 +8,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lmlab import ASSETS_DIR, SHIPPED_GPT
+from lmlab import SHIPPED_GPT
 from lmlab.cli.common import UsageError, argv_of
 
 
 def cmd_train(args) -> int:
+    from lmlab.checkpoint import check_output_dir
     from lmlab.gpt import GPTConfig
     from lmlab.tokenizer import load_tokenizer
     from lmlab.training import TrainConfig, train
     from lmlab.training.card import model_card
 
-    out = Path(args.out).resolve()
-    if out == ASSETS_DIR.resolve() or ASSETS_DIR.resolve() in out.parents:
-        raise UsageError("train into a folder outside assets/ (e.g. runs/gpt); copy "
-                         "model.safetensors, config.json and README.md to ship a model")
+    out = check_output_dir(args.out, "gpt", args.overwrite_shipped)
     if args.threads:
         import torch
 
@@ -67,6 +65,8 @@ def training_arguments(p, out: str, n_layer: int, n_head: int, n_embd: int) -> N
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
     p.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--overwrite-shipped", action="store_true",
+                   help="allow an --out under assets/ (maintainers rebuilding a shipped model)")
     p.set_defaults(func=cmd_train)
 
 

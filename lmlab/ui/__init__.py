@@ -16,6 +16,7 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.explain``     Explain
 - ``lmlab.ui.privacy``     Privacy (its words: ``lmlab.ui.privacy_words``)
 - ``lmlab.ui.common``      core errors as ``gr.Error``, input checks, plot style
+- ``lmlab.ui.server``      offline files, a fair queue, launch settings for a classroom
 - ``lmlab.ui.plots``       token-labelled heatmaps
 - ``lmlab.ui.html``        sandboxed rich HTML (bertviz, shap) and vendored JS
 - ``lmlab.ui.shap_plot``   shap's text plot, escaped

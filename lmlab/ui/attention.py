@@ -195,7 +195,7 @@ def _pick(value, n: int, what: str, clamp: bool = False) -> int:
     """``value`` as an index in 0..n-1: clamped into range, or a gr.Error when outside."""
     try:
         i = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise gr.Error(f"The {what} must be a whole number.") from None
     if clamp:
         return min(max(i, 0), n - 1)

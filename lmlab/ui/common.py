@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ctypes
 import html
+import math
 import unicodedata
 
 import gradio as gr
 
 MAX_CHARS = 2000  # longest text any tab accepts
+STATE_TTL_S = 1800  # every gr.State: dropped 30 min after its last change (lmlab.ui.server)
 
 
 def user_error(exc: Exception) -> gr.Error:
@@ -45,9 +47,16 @@ def tokenizer(name: str = "shakespeare"):
         raise user_error(exc) from None
 
 
+def hub_enabled() -> bool:
+    """True where the server opted in to hub models (``LMLAB_HUB=1``, ``lmlab.hub``)."""
+    from lmlab.hub import hub_enabled
+
+    return hub_enabled()
+
+
 def hub_model_name(hub_id: str | None) -> str | None:
     """``"hub:<id>"`` for a typed, validated hub id; None when the box is empty."""
-    from lmlab.hub import is_hub_id
+    from lmlab.hub import HubDisabled, is_hub_id
 
     hub_id = (hub_id or "").strip()
     if not hub_id:
@@ -55,7 +64,21 @@ def hub_model_name(hub_id: str | None) -> str | None:
     if not is_hub_id(hub_id):
         raise gr.Error("A hub id looks like 'gpt2' or 'user/model-name' (letters, digits, . _ -); "
                        "local paths and URLs are not accepted.")
+    if not hub_enabled():
+        raise user_error(HubDisabled())
     return f"hub:{hub_id}"
+
+
+def number(value, what: str, lo: float, hi: float, whole: bool = False) -> float | int:
+    """A number from a control or the API, checked: finite and in [lo, hi] (rounded to a whole
+    number if ``whole``); otherwise a ``gr.Error`` naming the control and its range."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise gr.Error(f"{what} must be a number between {lo:g} and {hi:g}.") from None
+    if not (math.isfinite(x) and lo <= x <= hi):
+        raise gr.Error(f"{what} must be between {lo:g} and {hi:g}, not {x:g}.")
+    return int(round(x)) if whole else x
 
 
 def clean_input(text: str | None, what: str = "text", max_chars: int = MAX_CHARS) -> str:

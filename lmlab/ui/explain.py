@@ -13,12 +13,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lmlab.explain.shap_values import MAX_EVALS, Explanation, explain_classifier, explain_gpt
-from lmlab.ui import common
+from lmlab.ui import common, server
 from lmlab.ui.html import document, iframe
 from lmlab.ui.shap_plot import text_plot_html
 
-MAX_TEXT_CHARS = 60_000  # longer texts are refused; shorter ones are cut to the model's tokens
-EVALS_RANGE = (20, 2000)  # SHAP model evaluations a request may ask for (the slider's range)
+MAX_TEXT_CHARS = common.MAX_CHARS  # longer texts are refused; shorter ones cut to the model's tokens
+# SHAP model evaluations a request may ask for (the slider's range): 2,000 took 51 s on the
+# classroom's CPU, 200 about 2-3 s; past the cap one student's click held a core for a minute
+EVALS_RANGE = (20, 200)
 MODELS = {"Genre classifier (MiniLM, fine-tuned)": "classifier",
           "Shakespeare GPT (next token)": "gpt"}
 PREDICTED = "the predicted genre"
@@ -59,7 +61,7 @@ def shap_figure(e: Explanation):
                            marker_color=[POSITIVE if v > 0 else NEGATIVE for v in e.values],
                            hovertemplate="%{y}: %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title=f"SHAP value (change in {e.target_label()})")
+    fig.update_xaxes(title=f"SHAP value (change in {common.escape(e.target_label())})")
     return common.style(fig.update_layout(title="SHAP value per token"),
                         height=max(300, 18 * len(labels) + 80))
 
@@ -154,9 +156,7 @@ def run(text, model_name, genre, token, max_evals, progress=gr.Progress()):
     """Explain: returns (text plot iframe, SHAP bars, comparison heatmap, status markdown)."""
     model = MODELS.get(model_name, "classifier")
     text, notes = _check(text, model)
-    if max_evals is None or not EVALS_RANGE[0] <= int(max_evals) <= EVALS_RANGE[1]:
-        raise gr.Error(f"Model evaluations must be between {EVALS_RANGE[0]} and "
-                       f"{EVALS_RANGE[1]:,}.")
+    max_evals = common.number(max_evals, "Model evaluations", *EVALS_RANGE, whole=True)
 
     target = (None if genre in (None, "", PREDICTED) else genre) if model == "classifier" \
         else (token or None)
@@ -230,7 +230,10 @@ def build() -> None:
                 token = gr.Textbox("", label="Next token to explain (empty: the GPT's choice)",
                                    visible=False, max_length=40)
                 max_evals = gr.Slider(*EVALS_RANGE, value=MAX_EVALS["classifier"], step=10,
-                                      label="SHAP model evaluations (more: finer, slower)")
+                                      label="SHAP model evaluations (more: finer, slower)",
+                                      info=f"At most {EVALS_RANGE[1]} evaluations and "
+                                           f"{MAX_TEXT_CHARS:,} characters per explanation, so "
+                                           "one takes a few seconds on this server.")
         status = gr.Markdown()
         with gr.Row():
             plot_html = gr.HTML(label="shap's text plot")
@@ -240,7 +243,8 @@ def build() -> None:
                      api_name="explain_switch_model",
                      show_progress="hidden")
         gr.on([go_btn.click, text.submit], run, [text, model, genre, token, max_evals],
-              [plot_html, bars, compare, status], api_name="explain", concurrency_limit=1)
+              [plot_html, bars, compare, status], api_name="explain",
+              concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
     with gr.Tab("Classifier on held-out plays"):
         gr.Markdown("The genre classifier never saw these six plays in training. Rows are the "
                     "true genre, columns the predicted one.")
@@ -249,7 +253,7 @@ def build() -> None:
             cm = gr.Plot(label="Confusion matrix")
             metrics = gr.Markdown()
         eval_btn.click(evaluate, None, [cm, metrics], api_name="classifier_report",
-                       concurrency_limit=1)
+                       concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
 
 
 if __name__ == "__main__":

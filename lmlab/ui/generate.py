@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lmlab.generate import SamplingConfig, candidates, generate_stream
-from lmlab.ui import common
+from lmlab.ui import common, server
 
 MAX_NEW_TOKENS = 400  # cap per request, stated on screen
 TIME_LIMIT_S = 60.0  # a request stops generating after this long (a big hub model, a busy day)
@@ -37,7 +37,7 @@ def candidates_figure(step: dict, temperature: float | None = None):
     """
     cands = step["candidates"]
     probs, t = cands.probs(step["temperature"] if temperature is None else temperature)
-    labels = [common.token_label(s) for s in step["strings"]]
+    labels = [common.token_html(s) for s in step["strings"]]  # plotly reads some HTML: escaped
     colors = ["#f28e2b" if i == step["token_id"] else "#4e79a7" if kept else "#bab0ac"
               for i, kept in zip(cands.ids, step["kept"], strict=True)]
     fig = go.Figure(go.Bar(x=probs, y=labels, orientation="h", marker_color=colors,
@@ -51,7 +51,7 @@ def candidates_figure(step: dict, temperature: float | None = None):
 def entropy_figure(steps: list[dict]):
     """Entropy of the next-token distribution at each step (nats)."""
     fig = go.Figure(go.Scatter(y=[s["entropy"] for s in steps], mode="lines+markers",
-                               text=[common.token_label(s["token"]) for s in steps],
+                               text=[common.token_html(s["token"]) for s in steps],
                                hovertemplate="step %{x}: %{y:.2f} nats, chose %{text}"
                                              "<extra></extra>"))
     fig.update_xaxes(title="step")
@@ -75,17 +75,19 @@ def text_html(prompt: str, steps: list[dict]) -> str:
 
 def _settings(temperature, top_k, top_p, max_new, seed) -> tuple:
     """Validate the controls; returns (SamplingConfig, max_new, seed)."""
+    temperature = common.number(temperature, "Temperature", 0, 100)  # NaN, inf: a sentence
+    top_k = common.number(top_k or 0, "Top-k", 0, 10**6, whole=True)
+    top_p = common.number(1 if top_p is None else top_p, "Top-p", 0, 1)
     try:
-        cfg = SamplingConfig(float(temperature), int(top_k) if top_k else None,
-                             float(top_p) if top_p is not None and top_p < 1 else None)
+        cfg = SamplingConfig(temperature, top_k or None, top_p if top_p < 1 else None)
     except (TypeError, ValueError) as exc:
-        raise gr.Error(str(exc).capitalize() + ".") from None
-    if max_new is None or not 1 <= int(max_new) <= MAX_NEW_TOKENS:
-        raise gr.Error(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS}.")
-    seed = None if seed is None or seed == "" else int(seed)
-    if seed is not None and not 0 <= seed < 2**63:
-        raise gr.Error("The seed must be a whole number from 0 up.")
-    return cfg, int(max_new), seed
+        raise gr.Error(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+    max_new = common.number(max_new, "Max new tokens", 1, MAX_NEW_TOKENS, whole=True)
+    try:
+        seed = None if seed is None or seed == "" else common.number(seed, "", 0, 2**62, True)
+    except gr.Error:
+        raise gr.Error("The seed must be a whole number from 0 up.") from None
+    return cfg, max_new, seed
 
 
 def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed):
@@ -125,8 +127,10 @@ def inspect(steps, index, temperature):
     """Re-draw one step's candidates, re-scaled by the temperature slider's current value."""
     if not steps:
         return None
-    step = steps[min(max(int(index or 1), 1), len(steps)) - 1]
-    return candidates_figure(step, float(temperature))
+    index = common.number(index or 1, "Inspect step", 1, MAX_NEW_TOKENS, whole=True)
+    temperature = common.number(temperature, "Temperature", 0, 100)
+    step = steps[min(max(index, 1), len(steps)) - 1]
+    return candidates_figure(step, temperature)
 
 
 # ----------------------------------------------------------------------------- layout
@@ -138,13 +142,14 @@ def build() -> None:
                 "candidates for one step: **orange** is the token chosen, **blue** the ones it "
                 "could have chosen, **grey** the ones top-k / top-p cut off. "
                 f"At most {MAX_NEW_TOKENS} new tokens and {TIME_LIMIT_S:.0f} s per request.")
-    steps = gr.State([])
+    steps = gr.State([], time_to_live=common.STATE_TTL_S)
     with gr.Row():
         with gr.Column(scale=2):
             prompt = gr.Textbox("ROMEO.\n", label="Prompt", lines=3, max_length=common.MAX_CHARS)
             model = gr.Dropdown(list(MODELS), value=next(iter(MODELS)), label="Model")
             hub_id = gr.Textbox(label="Or a GPT-2-family hub id, online only (e.g. distilgpt2)",
-                                max_length=100, placeholder="leave empty for the shipped model")
+                                max_length=100, placeholder="leave empty for the shipped model",
+                                visible=common.hub_enabled())  # LMLAB_HUB=1 only
             with gr.Row():
                 go_btn = gr.Button("Generate", variant="primary")
                 stop_btn = gr.Button("Stop")
@@ -164,7 +169,7 @@ def build() -> None:
             pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label="Inspect step")
     event = go_btn.click(run, [prompt, model, hub_id, temperature, top_k, top_p, max_new, seed],
                          [out, bars, entropy, stats, steps, pick], api_name="generate",
-                         concurrency_limit=4)
+                         concurrency_limit=4, concurrency_id=server.GENERATE)
     stop_btn.click(None, cancels=[event])
     gr.on([pick.release, temperature.change], inspect, [steps, pick, temperature], bars,
           api_name="inspect_step", show_progress="hidden", trigger_mode="always_last")

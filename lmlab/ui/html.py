@@ -30,6 +30,7 @@ import html
 import json
 import math
 import re
+from pathlib import Path
 
 import gradio as gr
 
@@ -62,11 +63,19 @@ def serve_vendor() -> None:
 
 
 def vendor_url(name: str, extension: bool = True) -> str:
-    """The app-relative URL of a vendored file: ``gradio_api/file=/abs/.../d3.min.js``.
+    """The app-relative URL of a vendored file: ``gradio_api/file=assets/vendor/.../d3.min.js``.
 
+    The path is relative to the server's working folder (``app.py`` moves to its own), so no
+    page shows where the server keeps its files; gradio resolves it the same way.  Started from
+    another folder, the absolute path is the only one gradio can find.
     ``extension=False`` drops ``.js``: require.js paths name modules, and it adds ``.js``.
     """
-    url = f"gradio_api/file={(VENDOR_DIR / VENDOR[name]).resolve().as_posix()}"
+    path = (VENDOR_DIR / VENDOR[name]).resolve()
+    try:
+        path = path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        pass
+    url = f"gradio_api/file={path.as_posix()}"
     return url if extension else url.removesuffix(".js")
 
 

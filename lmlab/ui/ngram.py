@@ -38,7 +38,7 @@ def _controls(order, smoothing) -> tuple[int, str]:
     """Validate n and the smoothing."""
     try:
         x = float(order)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise gr.Error(f"The order n must be a whole number from 1 to {MAX_ORDER}.") from None
     n = int(x) if x.is_integer() else 0
     if not 1 <= n <= MAX_ORDER:
@@ -67,7 +67,7 @@ def predict(prompt, order, smoothing, seed):
     ids, notes = _ids(prompt, "prompt")
     try:
         seed = int(seed or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise gr.Error("The seed must be a whole number.") from None
     if not 0 <= seed < 2**32:
         raise gr.Error("The seed must be a whole number from 0 to 4,294,967,295.")
@@ -116,7 +116,7 @@ def pick_passage(work, line):
         raise gr.Error(f"{work!r} is not one of the held-out works.")
     try:
         return compare.passage(work, int(line or 0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise gr.Error("The line must be a whole number.") from None
 
 

@@ -49,7 +49,7 @@ def _positions(n) -> int:
     block = common.gpt().config.block_size
     try:
         n = int(n)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise gr.Error("The number of positions must be a whole number.") from None
     if not 2 <= n <= block:
         raise gr.Error(f"Positions must be between 2 and {block} (the GPT's context).")
@@ -120,7 +120,7 @@ def rotation(pair_index, n_positions):
     hs = common.gpt().config.n_embd // common.gpt().config.n_head
     try:
         i = int(pair_index)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise gr.Error("The pair must be a whole number.") from None
     if not 0 <= i < hs // 2:
         raise gr.Error(f"The pair must be between 0 and {hs // 2 - 1} (head size {hs}).")
@@ -154,7 +154,7 @@ def encoded_scores(text, head, show):
     H, block = model.config.n_head, model.config.block_size
     try:
         head = int(head)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise gr.Error("The head must be a whole number.") from None
     if not 0 <= head < H:
         raise gr.Error(f"The head must be between 0 and {H - 1}.")
