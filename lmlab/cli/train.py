@@ -53,7 +53,7 @@ def cmd_train(args) -> int:
         check_distillation(args)
     model = train(cfg, out, resume=args.resume, progress=not args.quiet,
                   command="lmlab " + " ".join(argv_of(args)))
-    if rank() != 0:  # under torchrun rank 0 alone writes the card
+    if rank() != 0 or args.no_card:  # under torchrun rank 0 alone writes the card
         return 0
     state = json.loads((out / "train_state.json").read_text())
     card = model_card(model, cfg, state["runs"], state["log"])
@@ -92,6 +92,8 @@ def training_arguments(p, out: str, n_layer: int, n_head: int, n_embd: int) -> N
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
     p.add_argument("--resume", action="store_true", help="continue from --out's checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-card", action="store_true",
+                   help="skip the model card (it scores every held-out token: slow for a quick run)")
     p.set_defaults(func=cmd_train)
 
 
