@@ -20,9 +20,9 @@ TINY = dict(vocab_size=2048, block_size=16, n_layer=1, n_head=2, n_embd=16, drop
 def tiny_cfg(steps, objective="causal", **kw):
     masked = objective == "masked"
     model = GPTConfig(**(TINY | dict(vocab_size=2048 + masked, causal=not masked)))
-    return TrainConfig(model=model, batch_size=4, max_steps=steps, lr=3e-3, min_lr=3e-4,
-                       warmup_steps=2, eval_interval=3, eval_windows=4, seed=7,
-                       objective=objective, device="cpu", **kw)
+    return TrainConfig(**(dict(model=model, batch_size=4, max_steps=steps, lr=3e-3, min_lr=3e-4,
+                               warmup_steps=2, eval_interval=3, eval_windows=4, seed=7,
+                               objective=objective, device="cpu") | kw))
 
 
 # ----------------------------------------------------------------------------- masking
