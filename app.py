@@ -6,7 +6,7 @@ change the address).
 
 import gradio as gr
 
-from lmlab.ui import attention, explain, generate, ngram, positional
+from lmlab.ui import attention, explain, generate, ngram, positional, train
 
 HEADER = """# LM Lab
 Look inside real, working language models. Every number on screen is computed by the `lmlab`
@@ -14,8 +14,8 @@ package (open it: each tab names its module). Default model: a GPT-2-shaped **Sh
 (2.2M parameters) trained from scratch on a CPU, shipped in `assets/shakespeare-gpt`.
 Everything runs offline."""
 
-TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", attention),
-        ("Positional", positional), ("Explain", explain)]  # in teaching order
+TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Train", train),
+        ("Attention", attention), ("Positional", positional), ("Explain", explain)]  # in teaching order
 
 
 def build_app() -> gr.Blocks:

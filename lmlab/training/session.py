@@ -79,7 +79,8 @@ class LabRun:
     def advance(self, train_data: torch.Tensor, val_data: torch.Tensor,
                 budget_s: float = 0.5, max_steps: int | None = None) -> int:
         """Train until ``budget_s`` seconds pass (at least one step) or ``max_steps`` ran; returns
-        the steps taken.  Stops at the first diverged step."""
+        the steps taken.  Stops at the first diverged step; the slice's last step always gets
+        a held-out loss, which also catches an update that left the weights inf/nan."""
         t0, taken = time.perf_counter(), 0
         limit = math.log(self.cfg.model.vocab_size) * EXPLODED
         while self.finished is None and (max_steps is None or taken < max_steps):
@@ -95,6 +96,11 @@ class LabRun:
             self.history.append(point)
             if time.perf_counter() - t0 >= budget_s:
                 break
+        last = self.history[-1] if taken else None
+        if last is not None and self.diverged_at is None and last.val_loss is None:
+            last.val_loss = heldout_loss(self.model, val_data, self.eval_windows)  # after the update
+        if last is not None and self.diverged_at is None and not (last.val_loss <= limit):
+            self.diverged_at = self.step  # the last update blew the weights up (inf/nan)
         self.computed_s += time.perf_counter() - t0
         return taken
 
