@@ -61,6 +61,7 @@ class LabRun:
     diverged_at: int | None = None  # the step whose loss was not finite (or exploded)
     started: float = field(default_factory=time.monotonic)
     computed_s: float = 0.0  # seconds of training so far
+    playing: bool = False  # set by play, cleared by pause / step (a slice in flight checks it)
 
     def __post_init__(self) -> None:
         torch.manual_seed(self.cfg.seed)

@@ -100,6 +100,7 @@ WORDS = {
                       "学习率 {lr:.2g}，每秒 {rate:.1f} 步。"),
     "train.paused": ("Paused at step {step}. Play continues, Step takes one step.",
                      "已在第 {step} 步暂停。播放继续，单步走一步。"),
+    "train.started": ("Training from step {step}...", "从第 {step} 步开始训练……"),
     "train.done": ("Done: {step} steps. Reset to train again.", "完成：{step} 步。重置可再训练。"),
     "train.beaten": (" The held-out loss is below the unigram line: the model beats counting "
                      "single tokens.", " 留出集损失已低于一元模型线：模型胜过了单纯数词元。"),
@@ -203,7 +204,8 @@ def handlers(limiter: RunLimiter):
         ahead = limiter.acquire(run.key)
         if ahead:
             return _idle(run, lang, t("train.busy", lang, n=ahead, cap=cap))
-        return run, gr.Timer(active=True), t("train.paused", lang, step=run.step)
+        run.playing = True
+        return run, gr.Timer(active=True), t("train.started", lang, step=run.step)
 
     def advance(run, lang, max_steps=None):
         ahead = limiter.acquire(run.key)
@@ -215,16 +217,18 @@ def handlers(limiter: RunLimiter):
         run.advance(train_data, val_data, SLICE_S, max_steps)
         rate = (run.step - before) / max(run.computed_s - seconds, 1e-9)
         time_up = run.computed_s > TIME_LIMIT_S
-        stop = bool(run.finished or time_up or max_steps)
+        stop = bool(run.finished or time_up or max_steps or not run.playing)
         if stop:
             limiter.release(run.key)
         text = status_text(run, lang, rate)
+        if not run.playing and not max_steps and not run.finished:  # paused during this slice
+            text = t("train.paused", lang, step=run.step)
         if time_up and not run.finished:
             text = t("train.time_up", lang, s=TIME_LIMIT_S) + " " + text
         return (run, gr.Timer(active=not stop), text, *views(run, lang))
 
     def tick(run, lang):
-        if run is None or run.finished or run.computed_s > TIME_LIMIT_S:
+        if run is None or run.finished or run.computed_s > TIME_LIMIT_S or not run.playing:
             return (run, gr.Timer(active=False), gr.update(), *[gr.update()] * 4)
         return advance(run, lang)
 
@@ -233,10 +237,12 @@ def handlers(limiter: RunLimiter):
         run = run if run is not None else new_run(settings, lang)
         if run.finished:
             return (*_idle(run, lang, status_text(run, lang)), *[gr.update()] * 4)
+        run.playing = False
         return advance(run, lang, max_steps=1)
 
     def pause(run, lang):
         if run is not None:
+            run.playing = False
             limiter.release(run.key)
         return gr.Timer(active=False), t("train.paused", lang, step=run.step if run else 0)
 
