@@ -9,7 +9,6 @@ chromium (playwright), every request to a host other than 127.0.0.1 aborted.  Sk
 Run:  python -m pytest tests/test_browser_train.py -q
 """
 
-import os
 import re
 import time
 from pathlib import Path
