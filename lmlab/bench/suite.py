@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 def bench_train() -> list[dict]:
     from lmlab.bench.gpt import bench_train as run
+    from lmlab.bench.gpt import bench_train_bf16
 
-    return run()
+    return run() + bench_train_bf16()
 
 
 def bench_generate() -> list[dict]:
@@ -28,8 +29,9 @@ def bench_ngram() -> list[dict]:
 
 def bench_app() -> list[dict]:
     from lmlab.bench.app import bench_app as run
+    from lmlab.bench.train_load import training_scenario
 
-    return run()
+    return run(scenarios=(training_scenario,))
 
 
 BENCHES: dict[str, Callable[[], list[dict]]] = {
