@@ -90,3 +90,20 @@ def test_a_masked_run_fills_blanks_and_says_its_loss_is_another_test():
     run, timer, text, loss_fig, lr_fig, sample, attn = tick(run, "en")
     assert run.model.config.causal is False and "[" in sample
     assert "not the same test" in text
+
+
+@pytest.mark.parametrize("position", range(12))
+@pytest.mark.parametrize("value", [None, "<script>alert(1)</script>", 10**20, -1, 0.5, ""])
+def test_any_hostile_setting_is_a_setting_or_a_sentence(position, value):
+    args = settings()
+    args[position] = value
+    try:
+        cfg = make_config(*args, lang="zh")
+    except gr.Error as exc:
+        assert str(exc.message).strip() and "Traceback" not in str(exc.message)
+    else:
+        assert 1 <= cfg.batch_size <= 64 and cfg.model.n_embd % cfg.model.n_head == 0
+
+
+def test_an_unknown_preset_falls_back_to_the_first():
+    assert tab.apply_preset("<script>") == tab.apply_preset("fast")
