@@ -147,3 +147,35 @@ def test_resumed_run_equals_an_uninterrupted_one_for_each_choice(tmp_path, choic
     assert state["world_size"] == 1 and state["config"]["optimizer"] == choice["optimizer"]
     assert all(math.isfinite(r["val_loss"]) for r in state["log"])
     assert whole["transformer.wte.weight"].dtype == torch.float32  # bf16 only inside autocast
+
+
+# ----------------------------------------------------------------------------- the command
+
+TINY_ARGS = ["--block-size", "16", "--n-layer", "1", "--n-head", "2", "--n-embd", "16",
+             "--batch-size", "4", "--eval-interval", "2", "--device", "cpu", "--quiet"]
+
+
+def test_lmlab_train_masked_with_sgd_and_step_writes_a_masked_card(tmp_path, capsys):
+    from lmlab.cli import main
+
+    rc = main(["train", "--out", str(tmp_path), "--steps", "2", "--objective", "masked",
+               "--optimizer", "sgd", "--schedule", "step", "--precision", "bf16", *TINY_ARGS])
+    assert rc == 0
+    card = (tmp_path / "README.md").read_text()
+    assert "masked LM" in card and "SGD with momentum" in card and "bf16" in card
+    import json
+
+    config = json.loads((tmp_path / "config.json").read_text())["lmlab"]
+    assert config["causal"] is False and config["vocab_size"] == 2049  # one id for the mask
+
+
+def test_lmlab_train_refuses_a_batch_that_does_not_divide_among_torchrun_ranks(tmp_path,
+                                                                               monkeypatch, capsys):
+    from lmlab.cli import main
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    args = [a if a != "4" else "5" for a in TINY_ARGS]  # batch 5
+    assert main(["train", "--out", str(tmp_path), "--steps", "1", *args]) == 2
+    assert "does not divide among 2 processes" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
