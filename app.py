@@ -29,10 +29,11 @@ from lmlab.ui import (  # noqa: E402
     server,
     shell,
     tokens,
+    train,
 )
 from lmlab.ui.i18n import I18N, label  # noqa: E402
 
-TABS = [("Lessons", lessons), ("N-gram vs neural", ngram), ("Tokens", tokens), ("Generate", generate),
+TABS = [("Lessons", lessons), ("N-gram vs neural", ngram), ("Tokens", tokens), ("Generate", generate), ("Train", train),
         ("Attention", attention), ("Inside", inside), ("Positional", positional), ("Explain", explain),
         ("Privacy", privacy)]  # in teaching order
 

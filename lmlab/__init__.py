@@ -28,7 +28,7 @@ The model
 - ``lmlab.evaluate``      perplexity; precision, recall, F1; calibration; BLEU, ROUGE (lessons/01, 09, 10)
 
 Subpackages (each has its own map)
-- ``lmlab.training``      loop, schedules, checkpoints, cards                 (lessons/09)
+- ``lmlab.training``      loop, optimizers, schedules, bf16, masked LM, torchrun, the lab (lessons/08, 09)
 - ``lmlab.compress``      quantize, prune, distill, the trade-off report      (lessons/11)
 - ``lmlab.explain``       SHAP, gradient x input, the genre classifier        (lessons/08, 12)
 - ``lmlab.privacy``       memorisation, extraction, membership, canaries, DP  (lessons/13)

@@ -38,6 +38,7 @@ class GPTConfig:
     n_embd: int = 192  # width of the residual stream; n_embd % n_head == 0
     dropout: float = 0.1  # on embeddings, attention weights and residual branches (training)
     layer_norm_epsilon: float = 1e-5  # GPT-2's LayerNorm epsilon
+    causal: bool = True  # True: a token sees only earlier ones (GPT); False: all (BERT, masked LM)
 
     def __post_init__(self) -> None:
         if self.n_embd % self.n_head:
@@ -96,11 +97,15 @@ class KVCache:
 
 
 class CausalSelfAttention(nn.Module):
-    """Multi-head self-attention where a token sees only itself and earlier tokens."""
+    """Multi-head self-attention where a token sees only itself and earlier tokens.
+
+    With ``config.causal=False`` every token sees every token (bidirectional, as in BERT).
+    """
 
     def __init__(self, config: GPTConfig, layer_idx: int = 0):
         super().__init__()
         self.n_head = config.n_head
+        self.causal = config.causal  # False: no mask at all (masked LM)
         self.layer_idx = layer_idx  # which slot of a KVCache is this layer's
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd)  # q, k, v in one matmul
         self.c_proj = nn.Linear(config.n_embd, config.n_embd)  # W^O, mixes the heads
@@ -121,14 +126,16 @@ class CausalSelfAttention(nn.Module):
             k, v = cache.store(self.layer_idx, k, v)
         T_k = k.size(2)  # (B, nh, T_k, hs)
         if output_attentions:  # the explicit path: the weights are kept to be looked at
-            y, weights = scaled_dot_product(q, k, v, causal_mask(T, T_k, x.device))
+            mask = causal_mask(T, T_k, x.device) if self.causal else None
+            y, weights = scaled_dot_product(q, k, v, mask)
             if self.training and self.attn_dropout.p > 0:
                 y = self.attn_dropout(weights) @ v
         else:  # the fused kernel: same numbers, faster, no weights
             p = self.attn_dropout.p if self.training else 0.0
-            mask = None if T == 1 or T == T_k else causal_mask(T, T_k, x.device)
+            causal = self.causal and T > 1
+            mask = None if not causal or T == T_k else causal_mask(T, T_k, x.device)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p,
-                                               is_causal=mask is None and T > 1)
+                                               is_causal=causal and mask is None)
             weights = None
         if head_hook is not None:
             y = head_hook(self.layer_idx, y)

@@ -8,6 +8,7 @@ Command: ``lmlab bench NAME --json`` (``lmlab.bench.suite.BENCHES`` lists the na
 - ``lmlab.bench.ngram``      n-gram fit and perplexity against nltk.lm
 - ``lmlab.bench.app``        30 simulated students against a running app
 - ``lmlab.bench.flood``      the same while one client floods the heaviest event
+- ``lmlab.bench.train_load`` two students train in the Train tab while 28 others click
 - ``lmlab.bench.endpoints``  the app's API, started and walked (load and hostile-input tests)
 - ``lmlab.bench.suite``      the registry of benchmarks by name
 """

@@ -29,6 +29,7 @@ from pathlib import Path
 from lmlab.bench.endpoints import Endpoint, client_for, endpoints, free_port, start_app, uncaught
 
 WEIGHTS = (  # api_name substring -> how often a student does it (first match wins; else 1)
+    ("train_", 0),  # the Train tab: driven by the training students of run_training_load
     ("generate", 4), ("predict", 3), ("attention_head", 2), ("attention", 3),
     ("inspect", 2), ("surprisal", 2), ("encoding", 2), ("rotation", 2), ("tables", 1),
     ("heldout", 1), ("passage", 1),
@@ -311,11 +312,12 @@ def rows(result: dict, cold_start_s: float | None = None) -> list[dict]:
 
 
 def bench_app(clients: int = 30, duration_s: float = 120, seed: int = 0,
-              then=None) -> list[dict]:
+              scenarios: tuple = ()) -> list[dict]:
     """Start ``python app.py``, time its cold start, run the classroom load, stop it: rows.
 
-    ``then(url, pid)``: more rows from the same server after the load (the flood scenario,
-    ``lmlab.bench.flood``), before it stops.
+    ``scenarios``: more loads on the same server after it, each ``fn(url, clients, duration_s,
+    seed, pid) -> rows`` (``lmlab.bench.flood``: one client floods the heaviest event;
+    ``lmlab.bench.train_load``: two students train while the rest click).
 
     Tracebacks in the server's log that are not a ``gr.Error`` (warm-up included) are listed
     in the errors row; a crash during the load is already an error there (a generic message).
@@ -326,7 +328,8 @@ def bench_app(clients: int = 30, duration_s: float = 120, seed: int = 0,
         try:
             result = run_load(f"http://127.0.0.1:{port}/", clients, duration_s, seed,
                               pid=proc.pid)
-            more = then(f"http://127.0.0.1:{port}/", proc.pid) if then else []
+            more = [r for fn in scenarios for r in fn(f"http://127.0.0.1:{port}/", clients,
+                                                       duration_s, seed + 1, proc.pid)]
         finally:
             proc.terminate()
             try:

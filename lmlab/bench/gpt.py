@@ -71,6 +71,68 @@ def bench_train(steps: int = 8, repeats: int = 5, batch_size: int = 32, seed: in
                 f"transformers {transformers.__version__} GPT2LMHeadModel")]
 
 
+def _bf16_rate(model, batches, precision: str) -> Callable[[], float]:
+    """Like ``_train_step_rate``, the forward pass under ``lmlab.training.precision.autocast``."""
+    from lmlab.training.precision import autocast
+
+    def loss(m, x):
+        with autocast(precision):
+            return m(x[:, :-1], targets=x[:, 1:]).loss
+
+    return _train_step_rate(model, batches, loss)
+
+
+def _loss_after(precision: str, steps: int, seed: int) -> float:
+    """Held-out loss of a small GPT after ``steps`` steps at ``precision``, same seed and batches."""
+    from lmlab.gpt import GPTConfig
+    from lmlab.training import TrainConfig
+    from lmlab.training.baselines import lab_data
+    from lmlab.training.session import LabRun
+
+    cfg = TrainConfig(model=GPTConfig(block_size=64, n_layer=2, n_head=4, n_embd=128, dropout=0.0),
+                      batch_size=16, max_steps=steps, lr=1e-2, min_lr=1e-3, warmup_steps=10,
+                      optimizer="adam", precision=precision, seed=seed, device="cpu")
+    run = LabRun(cfg, eval_every=steps, eval_windows=64)
+    train_data, val_data = lab_data()
+    while run.finished is None:
+        run.advance(train_data, val_data, budget_s=3600)
+    return run.history[-1].val_loss
+
+
+def bench_train_bf16(steps: int = 8, repeats: int = 5, batch_size: int = 32, loss_steps: int = 150,
+                     seed: int = 0) -> list[dict]:
+    """bf16 autocast vs fp32: training tokens/s (shipped shape) and held-out loss after the same steps."""
+    from lmlab.gpt import GPT, GPTConfig
+    from lmlab.training.precision import cpu_has_native_bf16
+
+    cfg = GPTConfig()
+    torch.manual_seed(seed)
+    fp32_model = GPT(cfg)
+    bf16_model = GPT(cfg)
+    bf16_model.load_state_dict(fp32_model.state_dict())
+    gen = torch.Generator().manual_seed(seed)
+    batches = [torch.randint(cfg.vocab_size, (batch_size, cfg.block_size + 1), generator=gen)
+               for _ in range(steps)]
+    fns = [_bf16_rate(bf16_model, batches, "bf16"), _bf16_rate(fp32_model, batches, "fp32")]
+    for fn in fns:
+        fn()  # warm-up
+    bf16, fp32 = interleaved(fns, repeats)
+    native = cpu_has_native_bf16()
+    why = ("this CPU has native bf16 matrix math (AVX-512 BF16 / AMX)" if native else
+           "this CPU has no native bf16 matrix math (no AVX-512 BF16, no AMX): autocast converts "
+           "weights and activations to bf16 and back around each matmul, extra work with no "
+           "faster multiply to pay for it")
+    rows = [row("train", f"training tokens/s, bf16 autocast vs fp32 (batch {batch_size} x "
+                f"{cfg.block_size}, {cfg.n_layer} layers, width {cfg.n_embd}, AdamW)", bf16, fp32,
+                "lmlab fp32", extra=why)]
+    loss_bf16, loss_fp32 = _loss_after("bf16", loss_steps, seed), _loss_after("fp32", loss_steps, seed)
+    rows.append(row("train", f"held-out loss after {loss_steps} steps, bf16 vs fp32 (2 layers, "
+                    "width 128, batch 16 x 64, Adam 1e-2, same seed and batches)", loss_bf16,
+                    loss_fp32, "lmlab fp32", higher_is_better=False,
+                    extra="same steps, same data: bf16 rounds activations to 8 bits of mantissa"))
+    return rows
+
+
 # ----------------------------------------------------------------------------- generate
 
 

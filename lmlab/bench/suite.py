@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 def bench_train() -> list[dict]:
     from lmlab.bench.gpt import bench_train as run
+    from lmlab.bench.gpt import bench_train_bf16
 
-    return run()
+    return run() + bench_train_bf16()
 
 
 def bench_generate() -> list[dict]:
@@ -30,8 +31,12 @@ def bench_app() -> list[dict]:
     """30 students for 120 s, then 60 s more while one client floods the heaviest event."""
     from lmlab.bench.app import bench_app as run
     from lmlab.bench.flood import flood_rows, run_flood
+    from lmlab.bench.train_load import training_scenario
 
-    return run(then=lambda url, pid: flood_rows(run_flood(url, duration_s=60, pid=pid)))
+    def flood(url, clients, duration_s, seed, pid):
+        return flood_rows(run_flood(url, duration_s=60, pid=pid))
+
+    return run(scenarios=(flood, training_scenario))
 
 
 BENCHES: dict[str, Callable[[], list[dict]]] = {

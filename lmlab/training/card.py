@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
+
 from lmlab.data import works_in
 from lmlab.evaluate import perplexity
 from lmlab.gpt import GPT
@@ -36,8 +38,48 @@ def shown_path(path: str) -> str:
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
+OPTIMIZER_NAMES = {"sgd": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"}
+
+
+def recipe(cfg: TrainConfig) -> str:
+    """One card line: optimizer, schedule, precision, clipping, dropout."""
+    lr = {"cosine": f"cosine to {cfg.min_lr}", "step": "x0.1 at 1/2 and 3/4 of the run",
+          "constant": "constant"}[cfg.schedule]
+    decay = "" if cfg.optimizer == "adam" else f", weight decay {cfg.weight_decay}"
+    return (f"- optimizer: {OPTIMIZER_NAMES[cfg.optimizer]} (lr {cfg.lr}, warmup "
+            f"{cfg.warmup_steps}, {lr}{decay}, clip {cfg.grad_clip}), {cfg.precision}, "
+            f"dropout {cfg.model.dropout}")
+
+
+def masked_card(model: GPT, cfg: TrainConfig, runs: list[dict], log: list[dict]) -> str:
+    """The card of a masked LM: loss on masked positions (not a perplexity of next tokens)."""
+    from lmlab.training.loop import heldout_loss
+
+    rows = [f"| {split} | {heldout_loss(model, torch.from_numpy(token_stream(split).astype('int64')), 256):.4f} |"
+            for split in ("val", "test")]
+    m = cfg.model
+    return "\n".join([
+        "# Shakespeare masked LM (lmlab)", "",
+        f"A bidirectional GPT-2-shaped model trained by `lmlab train --objective masked` on "
+        f"{len(works_in('train'))} Shakespeare works: {cfg.mask_prob:.0%} of tokens chosen, of "
+        "those 80% replaced by a mask token (id = the tokenizer's size, one extra embedding row), "
+        "10% by a random token, 10% kept; loss on the chosen positions only.", "",
+        *[f"- command: `{r['command']}`" for r in runs],
+        f"- seed: {cfg.seed}; shape: {m.n_layer} layers, {m.n_head} heads, width {m.n_embd}, "
+        f"context {m.block_size}, vocabulary {m.vocab_size}; parameters {model.num_parameters():,}",
+        recipe(cfg), "",
+        "Held-out loss on masked positions (256 fixed windows, fixed masking; nats). Not "
+        "comparable with a causal model's next-token loss: each blank is predicted from both sides.", "",
+        "| split | masked-position loss |", "|---|---|", *rows, "",
+        "| step | train loss | held-out loss |", "|---|---|---|",
+        *[f"| {r['step']} | {r['train_loss']} | {r['val_loss']} |" for r in log], "",
+    ])
+
+
 def model_card(model: GPT, cfg: TrainConfig, runs: list[dict], log: list[dict]) -> str:
     """A markdown card: the exact commands, seed, size, time and held-out figures."""
+    if cfg.objective == "masked":
+        return masked_card(model, cfg, runs, log)
     rows = []
     teacher = load_teacher(cfg) if cfg.teacher else None
     for split in ("val", "test"):
@@ -67,8 +109,7 @@ def model_card(model: GPT, cfg: TrainConfig, runs: list[dict], log: list[dict]) 
         f"- parameters: {model.num_parameters():,}",
         f"- steps: {cfg.max_steps} x {cfg.batch_size} windows of {m.block_size} tokens "
         f"({cfg.max_steps * cfg.batch_size * m.block_size:,} tokens)",
-        f"- optimizer: AdamW (lr {cfg.lr}, warmup {cfg.warmup_steps}, cosine to {cfg.min_lr}, "
-        f"weight decay {cfg.weight_decay}, clip {cfg.grad_clip}), dropout {m.dropout}",
+        recipe(cfg),
         f"- training time: {log[-1]['elapsed_s'] / 60:.1f} minutes of wall clock (2-core CPU,"
         " shared with other work)", "",
         "Held-out works (never seen in training), every token scored with at least "

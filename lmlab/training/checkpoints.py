@@ -41,18 +41,19 @@ def sha256(path: Path) -> str:
 
 def save_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer, step: int,
                     gen: torch.Generator, cfg: TrainConfig, log: list[dict],
-                    runs: list[dict]) -> None:
+                    runs: list[dict], world_size: int = 1) -> None:
     """Model (GPT-2 layout), optimizer moments and RNG states, each file written atomically and
     tagged with ``step``; then the manifest of all four."""
     tensors = {"rng/batches": gen.get_state(), "rng/torch": torch.get_rng_state()}
     for i, st in enumerate(opt.state.values()):
         for k, v in st.items():
-            v = v.detach().clone().reshape(-1) if v.dim() == 0 else v.contiguous()
+            v = v.detach().cpu().clone().reshape(-1) if v.dim() == 0 else v.cpu().contiguous()
             tensors[f"opt/{i}/{k}"] = v
     atomic_write(out / "optimizer.safetensors",
                  lambda p: save_file(tensors, p, {"lmlab_step": str(step)}))
     model.save_pretrained(out, {"lmlab_step": step})
-    state = {"step": step, "config": asdict(cfg), "log": log, "runs": runs}
+    state = {"step": step, "config": asdict(cfg), "log": log, "runs": runs,
+             "world_size": world_size}
     atomic_write(out / "train_state.json", lambda p: Path(p).write_text(json.dumps(state)))
     manifest = {"step": step, "files": {name: sha256(out / name) for name in FILES}}
     atomic_write(out / MANIFEST, lambda p: Path(p).write_text(json.dumps(manifest, indent=1)))
@@ -94,8 +95,10 @@ def load_checkpoint(out: Path, model: GPT, opt: torch.optim.Optimizer,
     params = [p for g in opt.param_groups for p in g["params"]]
     for i, p in enumerate(params):
         st = {k.split("/")[2]: v for k, v in tensors.items() if k.startswith(f"opt/{i}/")}
-        if st:
+        if "step" in st:  # Adam's step count is a 0-d tensor (SGD has only a momentum buffer)
             st["step"] = st["step"].reshape(())
+        if st:
+            st = {k: v if k == "step" else v.to(p.device) for k, v in st.items()}
             opt.state[p] = st
     gen.set_state(tensors["rng/batches"])
     torch.set_rng_state(tensors["rng/torch"])

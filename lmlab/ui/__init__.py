@@ -10,6 +10,7 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.ngram``       N-gram vs neural (figures: ``lmlab.ui.ngram_views``)
 - ``lmlab.ui.tokens``      Tokens (BPE, replay, training, embedding map)
 - ``lmlab.ui.generate``    Generate
+- ``lmlab.ui.train``       Train (settings: ``lmlab.ui.train_settings``, figures: ``lmlab.ui.train_views``)
 - ``lmlab.ui.attention``   Attention
 - ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation)
 - ``lmlab.ui.positional``  Positional
