@@ -7,11 +7,12 @@ change the address).
 import gradio as gr
 
 from lmlab.ui import attention, explain, generate, ngram, positional
+from lmlab.ui.common import gpt_facts
 
 HEADER = """# LM Lab
 Look inside real, working language models. Every number on screen is computed by the `lmlab`
 package (open it: each tab names its module). Default model: a GPT-2-shaped **Shakespeare GPT**
-(2.2M parameters) trained from scratch on a CPU, shipped in `assets/shakespeare-gpt`.
+({params:.1f}M parameters) trained from scratch on a CPU, shipped in `assets/shakespeare-gpt`.
 Everything runs offline."""
 
 TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", attention),
@@ -20,7 +21,7 @@ TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", atten
 
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="LM Lab", analytics_enabled=False) as demo:  # offline: no telemetry
-        gr.Markdown(HEADER)
+        gr.Markdown(HEADER.format(params=gpt_facts()["params"] / 1e6))  # read, not typed
         for title, module in TABS:
             with gr.Tab(title):
                 module.build()

@@ -43,15 +43,11 @@ WORDS = {
                          "pattern, {target}, gets only {share:.0%}.",
                          "注意力分散（平均相距 {d:.1f} 个词元）；最强的模式“{target}”也只占 "
                          "{share:.0%}。"),
-    "attention.one": ("Only one token: it can only look at itself.",
-                      "只有一个词元：它只能看自己。"),
-    "attention.bytes": ("Some GPT tokens hold only part of a character (an emoji, a Chinese "
-                        "character): they show as their bytes, like <e5 ba>. Byte-level BPE can "
-                        "spell anything, in pieces; tokens are compared by id, not by how they "
-                        "print.",
-                        "有些 GPT 词元只是一个字符（表情符号、汉字）的一部分：它们显示为字节，例如 "
-                        "<e5 ba>。字节级 BPE 能拼写任何文字，只是拆成碎片；比较词元时用的是 id，"
-                        "而不是它们显示出来的样子。"),
+    "attention.one": ("Only one token: it can only look at itself.", "只有一个词元：它只能看自己。"),
+    "attention.bytes": ("Some GPT tokens hold only part of a character (an emoji, a Chinese one): "
+                        "they show as their bytes, like <e5 ba>, and are compared by id.",
+                        "有些 GPT 词元只是一个字符（表情符号、汉字）的一部分：它们显示为字节，"
+                        "例如 <e5 ba>，比较时用 id。"),
 }
 
 
