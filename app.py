@@ -15,6 +15,9 @@ package (open it: each tab names its module). Default model: a GPT-2-shaped **Sh
 ({params:.1f}M parameters) trained from scratch on a CPU, shipped in `assets/shakespeare-gpt`.
 Everything runs offline."""
 
+# gradio serves Source Sans Pro in weights 400 and 600 only: bold (700) would be drawn in a
+# fallback font, so bold text uses the 600 face it has
+CSS = "strong, b, th { font-weight: 600; }"
 TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", attention),
         ("Positional", positional), ("Explain", explain)]  # in teaching order
 
@@ -22,9 +25,10 @@ TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", atten
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="LM Lab", analytics_enabled=False) as demo:  # offline: no telemetry
         gr.Markdown(HEADER.format(params=gpt_facts()["params"] / 1e6))  # read, not typed
-        for title, module in TABS:
-            with gr.Tab(title):
-                module.build()
+        with gr.Tabs(overflow_behavior="wrap"):  # a phone shows every tab, none behind "⋯"
+            for title, module in TABS:
+                with gr.Tab(title):
+                    module.build()
     # A classroom: 30 students on 2 cores.  Each event runs at most 2 at a time unless its tab
     # sets its own concurrency_limit (heavy ones: 1); at most 100 events wait, about 3 per
     # student: past that a wait runs to minutes, and "the queue is full" is the honest answer.
@@ -36,4 +40,4 @@ if __name__ == "__main__":
     from lmlab.ui.common import configure_server
 
     configure_server()  # one torch thread per request, few malloc arenas
-    build_app().launch()
+    build_app().launch(css=CSS)

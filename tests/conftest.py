@@ -65,7 +65,7 @@ def app_server():
     demo = app.build_app()
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                quiet=True)
+                quiet=True, css=getattr(app, "CSS", None))
     errors = _Errors()
     loggers = [logging.getLogger(n) for n in ("", "uvicorn", "uvicorn.error", "gradio")]
     for lg in loggers:

@@ -189,7 +189,8 @@ def token_label(s: str) -> str:
 
 
 LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), paper_bgcolor="rgba(0,0,0,0)",
-              plot_bgcolor="rgba(0,0,0,0)", font_color="#808080")
+              plot_bgcolor="rgba(0,0,0,0)", font_color="#808080",
+              modebar_orientation="v")  # at the right edge, not over the title on a phone
 
 
 def style(fig, height: int = 320):
@@ -197,7 +198,7 @@ def style(fig, height: int = 320):
 
     The template is plotly's default already; setting it again deep-copies it (20-40 ms).
     """
-    return fig.update_layout(height=height, **LAYOUT)
+    return fig.update_layout(height=height, title_font_size=14, **LAYOUT)
 
 
 def configure_server(malloc_arenas: int = 2) -> None:

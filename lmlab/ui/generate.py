@@ -58,8 +58,8 @@ WORDS = {
     "generate.stopped": ("Stopped by you after {n} tokens.", "你在生成 {n} 个词元后停止了。"),
     "generate.no_hub": ("Type a hub model id (e.g. distilgpt2) or pick a shipped model.",
                         "请输入一个 hub 模型 id（例如 distilgpt2），或选择一个自带的模型。"),
-    "generate.bars_title": ("step {step}: candidates at temperature {t:g}",
-                            "第 {step} 步：温度 {t:g} 下的候选词元"),
+    "generate.bars_title": ("Candidates, step {step}, temperature {t:g}",
+                            "候选词元：第 {step} 步，温度 {t:g}"),
     "generate.outside": ("(chosen, outside the top {k})", "（选中，不在前 {k} 名）"),
 }
 
@@ -293,7 +293,8 @@ def build(lang=None) -> None:
     common.mark_stale(event, stale)
     stop_btn.click(None, cancels=[event]).then(stopped, [steps, stats, lang],
                                                [bars, entropy, pick, stats],
-                                               api_name="generate_stopped")
+                                               api_name="generate_stopped",
+                                               queue=False)  # cheap: answer at once
     gr.on([pick.release, pick.input, temperature.release, temperature.input], inspect,
           [steps, pick, temperature, lang], bars, api_name="inspect_step", show_progress="hidden",
           trigger_mode="always_last")
