@@ -114,9 +114,11 @@ def on_first_view(fn, outputs: list, api_name: str) -> None:
 def mark_stale(event, banner) -> None:
     """After ``event`` fails, show ``banner`` (a Markdown) saying the panels are out of date;
     after it succeeds, hide it again."""
+    name = f"stale_{banner._id}"  # private: not in the API, named all the same
     event.failure(lambda: gr.update(value=_failed(), visible=True), None, banner,
+                  api_name=f"{name}_show", api_visibility="private", queue=False)
+    event.success(lambda: gr.update(visible=False), None, banner, api_name=f"{name}_hide",
                   api_visibility="private", queue=False)
-    event.success(lambda: gr.update(visible=False), None, banner, api_visibility="private", queue=False)
 
 
 def _failed(lang: str = "en") -> str:

@@ -190,6 +190,7 @@ def build() -> None:
             smoothing = gr.Dropdown([(v, k) for k, v in SMOOTHING_LABELS.items()],
                                     value="kneser_ney", label="Smoothing")
             seed = gr.Number(0, label="Seed for the samples", precision=0)
+    stale = gr.Markdown(visible=False)
     why = gr.HTML(label="Which n-gram table answered")
     with gr.Row():
         ngram_bars = gr.Plot(label="n-gram: next token")
@@ -222,8 +223,11 @@ def build() -> None:
     common.on_first_view(default_view, [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample,
                                         colored, summary, ppl_plot, sparse_plot, novel, note],
                          api_name="ngram_default")
-    (go_btn.click(predict, [prompt, order, smoothing, seed],
-                  [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample], api_name="ngram_predict")
+    compare_event = go_btn.click(predict, [prompt, order, smoothing, seed],
+                                 [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample],
+                                 api_name="ngram_predict")
+    common.mark_stale(compare_event, stale)
+    (compare_event
      .then(color_passage, [passage, order, smoothing], [colored, summary],
            api_name="ngram_surprisal")
      .then(heldout, [order, smoothing], [ppl_plot, sparse_plot, novel, note],

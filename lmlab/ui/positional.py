@@ -227,6 +227,7 @@ def build() -> None:
         head = gr.Slider(0, f["n_head"] - 1, value=0, step=1, label="Head")
         show = gr.Radio(["weights", "scores"], value="weights", label="Show",
                         info="weights: after softmax (rows sum to 1); scores: q·k/√d before it")
+    stale = gr.Markdown(visible=False)
     scores_p = gr.Plot(show_label=False)
     note = gr.Markdown()
     tables_out = [sin_p, wpe_p, rope_p, alibi_p, sim_p]
@@ -236,8 +237,10 @@ def build() -> None:
           api_name="positional_tables", trigger_mode="always_last")
     gr.on([pair.release, n_pos.release, pair.input, n_pos.input], rotation, [pair, n_pos], rot_p,
           api_name="rope_rotation", trigger_mode="always_last", show_progress="minimal")
-    gr.on([text.submit, head.release, head.input, show.change], encoded_scores, [text, head, show],
-          [scores_p, note], api_name="encoding_scores", trigger_mode="always_last")
+    scores_event = gr.on([text.submit, head.release, head.input, show.change], encoded_scores,
+                         [text, head, show], [scores_p, note], api_name="encoding_scores",
+                         trigger_mode="always_last")
+    common.mark_stale(scores_event, stale)
 
 
 if __name__ == "__main__":
