@@ -143,7 +143,9 @@ def test_02_stop_ends_a_400_token_run(page):
     box = slider_box(panel, "Max new tokens")
     box.fill("400")
     box.press("Enter")
+    wait_idle(page)  # the tab's default run, shown on first view, is done
     panel.get_by_role("button", name="Generate", exact=True).click()
+    panel.locator(".generating").first.wait_for(timeout=TIMEOUT_MS)  # tokens are streaming
     page.wait_for_timeout(1000)
     t0 = time.time()
     panel.get_by_role("button", name="Stop", exact=True).click()

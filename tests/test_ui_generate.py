@@ -31,7 +31,8 @@ def test_stream_sends_text_often_and_figures_once_at_the_end(monkeypatch):
     monkeypatch.setattr(tab, "STREAM_EVERY_S", 0.0)  # every token
     outs = list(tab.run("JULIET.\n", MODEL, "", 0.8, 40, 1.0, 9, 1))
     assert len(outs) == 9
-    assert all(o[1] == gr.skip() and o[2] == gr.skip() for o in outs[:-1])  # no figure streamed
+    assert all(o[1] == gr.skip() and o[2] == gr.skip() and o[4] == gr.skip()
+               for o in outs[:-1])  # no figure (nor stats) streamed: Stop's cannot be overwritten
     assert outs[-1][1] is not None and outs[-1][2] is not None
     assert len({len(o[0]) for o in outs}) == 9  # the text grows every time
     steps = outs[-1][5]
@@ -44,7 +45,7 @@ def test_stop_draws_the_figures_of_what_was_generated():
     bars, entropy, pick, stats = tab.stopped(steps, "3 tokens.")
     assert list(entropy.data[0].x) == [1, 2, 3]  # steps counted from 1, like the slider
     assert pick["maximum"] == 3 and "Stopped by you after 3 tokens" in stats
-    assert tab.stopped([], "") == (gr.skip(),) * 4
+    assert tab.stopped([], "")[:3] == (gr.skip(),) * 3 and "after 0 tokens" in tab.stopped([], "")[3]
 
 
 def test_candidates_chart_shows_the_chosen_token_value_labels_and_fits_the_axis():

@@ -158,9 +158,9 @@ def _model_name(model_choice, hub_id, lang) -> str:
 
 
 def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed, lang="en"):
-    """Stream tokens: yields (text HTML, candidates plot, entropy plot, stats, steps state,
-    inspect slider).  While streaming only the text and the stats change (sent at most every
-    ``STREAM_EVERY_S``); the figures are drawn once, at the end (or when Stop is pressed)."""
+    """Stream tokens: yields (text HTML, candidates plot, entropy plot, inspect slider, stats,
+    steps state).  While streaming only the text changes (sent at most every ``STREAM_EVERY_S``);
+    the figures and the stats are written once, at the end (or by ``stopped`` after Stop)."""
     prompt = common.clean_input(prompt, "prompt")
     cfg, max_new, seed = _settings(temperature, top_k, top_p, max_new, seed)
     name = _model_name(model_choice, hub_id, lang)
@@ -192,10 +192,9 @@ def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed, 
             yield (text_html(prompt, steps), *finish(steps, lang),
                    _stats(steps, now - t0, notes, lang), steps)
             return
-        if now - sent >= STREAM_EVERY_S:  # cheap: the text and the stats, no figures
-            sent = now
-            yield (text_html(prompt, steps), gr.skip(), gr.skip(), gr.skip(),
-                   _stats(steps, now - t0, notes, lang), steps)
+        if now - sent >= STREAM_EVERY_S:  # cheap: the text only; the stats and figures are
+            sent = now  # written at the end or by Stop (so a late stream cannot overwrite them)
+            yield (text_html(prompt, steps), gr.skip(), gr.skip(), gr.skip(), gr.skip(), steps)
 
 
 def _stats(steps: list[dict], seconds: float, notes: list[str], lang) -> str:
@@ -215,8 +214,8 @@ def finish(steps, lang="en") -> tuple:
 def stopped(steps, stats, lang="en") -> tuple:
     """After Stop: the figures of what was generated, and the stats say it was stopped."""
     if not steps:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    return (*finish(steps, lang), f"{stats or ''} {t('generate.stopped', lang, n=len(steps))}")
+        return gr.skip(), gr.skip(), gr.skip(), t("generate.stopped", lang, n=0)
+    return (*finish(steps, lang), t("generate.stopped", lang, n=len(steps)))
 
 
 def inspect(steps, index, temperature, lang="en"):
