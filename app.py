@@ -33,9 +33,12 @@ from lmlab.ui import (  # noqa: E402
 )
 from lmlab.ui.i18n import I18N, label  # noqa: E402
 
-TABS = [("Lessons", lessons), ("N-gram vs neural", ngram), ("Tokens", tokens), ("Generate", generate), ("Train", train),
-        ("Attention", attention), ("Inside", inside), ("Positional", positional), ("Explain", explain),
-        ("Privacy", privacy)]  # in teaching order
+# gradio serves Source Sans Pro in weights 400 and 600 only: bold (700) would be drawn in a
+# fallback font, so bold text uses the 600 face it has
+CSS = "strong, b, th { font-weight: 600; }"
+TABS = [("Lessons", lessons), ("N-gram vs neural", ngram), ("Tokens", tokens), ("Generate", generate),
+        ("Train", train), ("Attention", attention), ("Inside", inside), ("Positional", positional),
+        ("Explain", explain), ("Privacy", privacy)]  # in teaching order
 
 
 def build_app() -> gr.Blocks:
@@ -47,7 +50,7 @@ def build_app() -> gr.Blocks:
             switch = shell.language_switch()
         ids = tuple(shell.tab_id(module) for _, module in TABS)  # tab ids: the modules' names
         followers = []  # tabs' handlers to re-run when the language changes
-        with gr.Tabs() as tabs:
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # a phone shows every tab, none behind ⋯
             for title, module in TABS:
                 with gr.Tab(shell.tab_title(module, title), id=shell.tab_id(module)):
                     shell.build_tab(module, lang=lang, tabs=tabs, tab_ids=ids, followers=followers)
@@ -63,7 +66,7 @@ def build_app() -> gr.Blocks:
 
 def launch_settings() -> dict:
     """What ``demo.launch`` gets here and in the tests: the server's limits and the UI's words."""
-    return server.launch_settings() | {"i18n": I18N()}
+    return server.launch_settings() | {"i18n": I18N(), "css": CSS}
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ the model computed.
 
 Built on it, in this order: ``multi_head_attention`` (the whole layer as one pure function of
 its weights), ``trace_head`` / ``trace_gpt`` (every intermediate of one head of a real GPT
-layer, for heatmaps) and ``describe_head`` (one sentence saying what a head looks at).
+layer, for heatmaps) and ``describe_head`` (which pattern a head follows, and how strongly).
 
 >>> q = k = v = torch.eye(2, dtype=torch.float64).view(1, 1, 2, 2)   # (B=1, H=1, T=2, D=2)
 >>> out, w = scaled_dot_product(q, k, v)
@@ -206,37 +206,37 @@ def trace_gpt(model, idx: torch.Tensor, layer: int, head: int) -> AttentionTrace
 
 # ----------------------------------------------------------------------------- reading a head
 
-PATTERNS = {  # name -> how the sentence ends (after "Mostly looks at ")
-    "previous": "the previous token",
-    "self": "the token itself",
-    "next": "the next token",
-    "first": "the first token",
-    "last": "the last token",
-    "same": "other occurrences of the same token",
-}
+PATTERNS = ("previous", "self", "next", "first", "last", "same")  # what a head may rest on
+# previous: the token before; self: the token itself; next: the token after; first / last: the
+# first / last token of the text; same: other occurrences of the same token (compared by id)
 
 
 @dataclass
 class HeadDescription:
-    """A plain-language reading of one head's attention, with the numbers behind it."""
+    """What one head mostly looks at, as a pattern code and the numbers behind it.
 
-    text: str  # one sentence for a student
-    pattern: str | None  # the dominant key of PATTERNS, or None when no pattern dominates
-    share: float  # that pattern's share of the attention (the largest share when None)
+    The UI words it (``lmlab.ui.attention``); ``str()`` gives a terse form for a print.
+    """
+
+    pattern: str | None  # the dominant pattern of PATTERNS, or None when none dominates
+    best: str  # the pattern with the largest share (== pattern when it dominates)
+    share: float  # that pattern's share of the attention, in [0, 1]
     shares: dict[str, float]  # every pattern's mean share of attention, in [0, 1]
     mean_distance: float  # average |query - key| distance, weighted by attention
 
     def __str__(self) -> str:
-        return self.text
+        return f"{self.pattern or 'spread'} ({self.best} {self.share:.0%})"
 
 
-def pattern_shares(weights: torch.Tensor, tokens: list[str] | None = None) -> dict[str, float]:
+def pattern_shares(weights: torch.Tensor, tokens: list | None = None) -> dict[str, float]:
     """For each pattern, the attention a query puts on its target, averaged over queries.
 
-    ``weights`` is one head's (T, T) matrix.  Only queries where the pattern means something
-    count: "previous", "self" and "first" skip query 0 (in a causal head it can only look at
-    itself), "next" and "last" skip the last query, and "same" counts only queries whose token
-    occurs elsewhere in ``tokens`` (earlier, for a causal head: nothing above the diagonal).
+    ``weights`` is one head's (T, T) matrix; ``tokens`` the T token ids (compare ids, not
+    strings: three byte tokens of one Chinese character print alike but differ).  Only queries
+    where the pattern means something count: "previous", "self" and "first" skip query 0 (in a
+    causal head it can only look at itself), "next" and "last" skip the last query, and "same"
+    counts only queries whose token occurs elsewhere in ``tokens`` (earlier, for a causal head:
+    nothing above the diagonal).
 
     >>> pattern_shares(torch.tensor([[1.0, 0.0], [1.0, 0.0]]))["previous"]
     1.0
@@ -257,16 +257,18 @@ def pattern_shares(weights: torch.Tensor, tokens: list[str] | None = None) -> di
     return {name: shares[name] for name in PATTERNS if name in shares}
 
 
-def describe_head(weights, tokens: list[str] | None = None,
+def describe_head(weights, tokens: list | None = None,
                   threshold: float = 0.4) -> HeadDescription:
-    """Say in one sentence what a head looks at, from its (T, T) attention weights.
+    """What a head looks at, from its (T, T) attention weights (and the T token ids).
 
     The pattern with the largest share wins if that share reaches ``threshold``; ties go to
-    the pattern listed first in ``PATTERNS``.  Otherwise the head "spreads" its attention.
+    the pattern listed first in ``PATTERNS``.  Otherwise ``pattern`` is None: the head
+    "spreads" its attention, and ``best`` names its strongest pattern.
 
     >>> w = torch.tensor([[1.0, 0, 0], [0.8, 0.2, 0], [0.1, 0.8, 0.1]])
-    >>> describe_head(w).text
-    'Mostly looks at the previous token (80% of its attention).'
+    >>> d = describe_head(w)
+    >>> d.pattern, round(d.share, 2), str(d)
+    ('previous', 0.8, 'previous (previous 80%)')
     """
     w = torch.as_tensor(weights, dtype=torch.float64)
     if w.dim() != 2 or w.size(0) != w.size(1):
@@ -277,17 +279,9 @@ def describe_head(weights, tokens: list[str] | None = None,
     dist = (torch.arange(T)[:, None] - torch.arange(T)[None, :]).abs()
     mean_distance = (w * dist).sum(dim=1).mean().item()
     if T < 2:
-        return HeadDescription("Only one token: it can only look at itself.", "self", 1.0,
-                               {"self": 1.0}, 0.0)
+        return HeadDescription("self", "self", 1.0, {"self": 1.0}, 0.0)
     shares = pattern_shares(w, tokens)
     best = max(shares, key=lambda name: shares[name])  # first listed wins a tie
     share = shares[best]
-    if share >= threshold:
-        target = PATTERNS[best]
-        if best in ("first", "last") and tokens is not None:
-            target += f" {tokens[0 if best == 'first' else -1]!r}"
-        text = f"Mostly looks at {target} ({share:.0%} of its attention)."
-        return HeadDescription(text, best, share, shares, mean_distance)
-    text = (f"Spreads its attention (on average {mean_distance:.1f} tokens away); its strongest "
-            f"pattern, {PATTERNS[best]}, gets only {share:.0%}.")
-    return HeadDescription(text, None, share, shares, mean_distance)
+    return HeadDescription(best if share >= threshold else None, best, share, shares,
+                           mean_distance)

@@ -148,15 +148,21 @@ class Candidates:
         return np.exp(self.logits / t - self.log_normalizers[i]), t
 
 
-def candidates(logits: torch.Tensor, k: int, temperatures) -> Candidates:
-    """The top ``k`` of (V,) ``logits`` with the normalizers for ``temperatures``.
+def candidates(logits: torch.Tensor, k: int, temperatures,
+               include: int | None = None) -> Candidates:
+    """The top ``k`` of (V,) ``logits`` with the normalizers for ``temperatures``; the token
+    ``include`` (the one chosen, say) is added last when it is not among them.
 
     >>> c = candidates(torch.tensor([2.0, 0.0, 1.0]), k=2, temperatures=[0.5, 1.0])
     >>> c.ids.tolist(), [round(float(p), 3) for p in c.probs(1.0)[0]]
     ([0, 2], [0.665, 0.245])
+    >>> candidates(torch.tensor([2.0, 0.0, 1.0]), k=2, temperatures=[1.0], include=1).ids.tolist()
+    [0, 2, 1]
     """
     temps = torch.as_tensor(temperatures, dtype=torch.float64)
     top = torch.argsort(logits, descending=True, stable=True)[:k]
+    if include is not None and int(include) not in top.tolist():
+        top = torch.cat([top, torch.tensor([int(include)])])
     lg = logits.double()
     scaled = lg / temps.clamp_min(1e-12)[:, None]  # (n, V); T = 0 (greedy) needs no normalizer
     norms = torch.logsumexp(scaled, -1).where(temps > 0, 0.0)

@@ -73,9 +73,34 @@ class Tokenizer:
     def token_strings(self, ids: list[int]) -> list[str]:
         """Each id decoded on its own, for labels: ``["RO", "MEO", "."]``.
 
-        A token that holds part of a multi-byte character shows as U+FFFD.
+        A token that holds part of a multi-byte character shows as U+FFFD: use
+        ``token_display`` for labels a student reads.
         """
         return [self.hf.decode([i], skip_special_tokens=False) for i in ids]
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The bytes one token stands for (byte-level BPE: every token is a byte string).
+
+        >>> load_tokenizer().token_bytes(load_tokenizer().encode("床")[0])
+        b'\\xe5'
+        """
+        piece = self.hf.id_to_token(int(token_id))
+        if piece is None:
+            raise ValueError(f"token id {token_id} is not in the vocabulary of {self.vocab_size}")
+        decoder = _byte_decoder()
+        if piece == EOT or any(c not in decoder for c in piece):  # a special token: as written
+            return piece.encode()
+        return bytes(decoder[c] for c in piece)
+
+    def token_display(self, ids: list[int]) -> list[str]:
+        """Each token as a student should see it: its text, or its bytes where it holds only
+        part of a character (``<e5 ba>``), never U+FFFD.
+
+        >>> tok = load_tokenizer()
+        >>> tok.token_display(tok.encode("To be 床"))     # 床 is three bytes, one token each
+        ['To', ' be', ' ', '<e5>', '<ba>', '<8a>']
+        """
+        return [show_bytes(self.token_bytes(i)) for i in ids]
 
     def save(self, path: Path) -> None:
         self.hf.save(str(path))
@@ -85,6 +110,48 @@ class Tokenizer:
         from transformers import PreTrainedTokenizerFast
 
         return PreTrainedTokenizerFast(tokenizer_object=self.hf, eos_token=EOT, bos_token=EOT)
+
+
+@lru_cache(maxsize=1)
+def _byte_decoder() -> dict[str, int]:
+    """GPT-2's byte-level alphabet read back: the printable character standing for each byte."""
+    return {c: b for b, c in enumerate(_byte_alphabet())}
+
+
+def _byte_alphabet() -> list[str]:
+    """The 256 characters GPT-2's byte-level BPE writes for bytes 0..255 (``bytes_to_unicode``)."""
+    keep = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
+            *range(ord("®"), ord("ÿ") + 1)]
+    extra = iter(range(256, 512))
+    return [chr(b) if b in keep else chr(next(extra)) for b in range(256)]
+
+
+def show_bytes(data: bytes) -> str:
+    """Text where ``data`` is valid UTF-8; each run of bytes that is not, as ``<e5 ba>``.
+
+    >>> show_bytes("床".encode()[:2] + b" x"), show_bytes("床".encode())
+    ('<e5 ba> x', '床')
+    """
+    out, bad, i = [], [], 0
+    while i < len(data):
+        for n in (1, 2, 3, 4):
+            try:
+                ch = data[i:i + n].decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                ch = None
+        if ch is None:
+            bad.append(f"{data[i]:02x}")
+            i += 1
+            continue
+        if bad:
+            out.append("<" + " ".join(bad) + ">")
+            bad = []
+        out.append(ch)
+        i += n
+    if bad:
+        out.append("<" + " ".join(bad) + ">")
+    return "".join(out)
 
 
 @lru_cache(maxsize=4)

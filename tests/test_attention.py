@@ -221,14 +221,13 @@ def test_describes_a_previous_token_head():
                      [0.0, 0.0, 0.0, 1.0, 0.0]])  # row i puts everything on i - 1
     d = describe_head(w)
     assert d.pattern == "previous" and d.share == 1.0 and d.mean_distance == pytest.approx(0.8)
-    assert d.text == "Mostly looks at the previous token (100% of its attention)."
+    assert d.best == "previous" and str(d) == "previous (previous 100%)"
 
 
 def test_describes_a_first_token_head_and_names_the_token():
     w = causal_rows([[1.0], [0.9, 0.1], [0.7, 0.1, 0.2], [0.8, 0.0, 0.1, 0.1]])
-    d = describe_head(w, ["The", " cat", " sat", "."])
+    d = describe_head(w, [464, 3797, 3332, 13])
     assert d.pattern == "first" and d.share == pytest.approx(0.8)
-    assert d.text == "Mostly looks at the first token 'The' (80% of its attention)."
 
 
 def test_describes_a_self_head():
@@ -237,12 +236,11 @@ def test_describes_a_self_head():
 
 
 def test_describes_a_same_token_head():
-    tokens = ["a", "b", "a", "b", "a"]
+    tokens = [7, 8, 7, 8, 7]  # token ids: compared by id, not by how they print
     w = causal_rows([[1.0], [0.5, 0.5], [0.9, 0.0, 0.1], [0.0, 0.9, 0.0, 0.1],
                      [0.45, 0.0, 0.45, 0.0, 0.1]])
     d = describe_head(w, tokens)
     assert d.pattern == "same" and d.share == pytest.approx(0.9)
-    assert "same token" in d.text
 
 
 def test_describes_a_next_token_head_in_a_bidirectional_model():
@@ -253,7 +251,7 @@ def test_describes_a_next_token_head_in_a_bidirectional_model():
 def test_uniform_attention_has_no_dominant_pattern():
     w = causal_rows([[1.0 / (i + 1)] * (i + 1) for i in range(8)])
     d = describe_head(w, threshold=0.5)
-    assert d.pattern is None and d.text.startswith("Spreads its attention")
+    assert d.pattern is None and d.best in d.shares and str(d).startswith("spread")
     assert 0 < d.share < 0.5
 
 
@@ -264,7 +262,7 @@ def test_pattern_shares_skip_rows_where_the_pattern_means_nothing():
 
 def test_describe_rejects_mismatched_tokens():
     with pytest.raises(ValueError, match="tokens"):
-        describe_head(torch.eye(3), ["a", "b"])
+        describe_head(torch.eye(3), [1, 2])
 
 
 def test_docstring_examples_run():

@@ -22,7 +22,7 @@ def run_cli(*args):
 @pytest.mark.parametrize("args, message", [
     (["--prompt", ""], "empty"),
     (["--prompt", "a " * 400], "reads at most 128"),
-    (["--prompt", "生存还是毁灭"], "never saw in training"),
+    (["--prompt", "x", "--max-new-tokens", "0"], "max-new-tokens"),
     (["--prompt", "x", "--temperature", "-1"], "temperature"),
     (["--prompt", "x", "--top-p", "0"], "top-p"),
     (["--prompt", "x", "--top-p", "1.5"], "top-p"),
@@ -33,6 +33,20 @@ def test_bad_generate_input_is_one_line_and_exit_2(args, message, capsys):
     assert main(["generate", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_unseen_characters_are_accepted_with_a_warning_on_stderr(capsys):
+    assert main(["generate", "--prompt", "生存还是毁灭", "--max-new-tokens", "3", "--seed", "0"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("生存还是毁灭")
+    assert "warning" in out.err and "English Shakespeare" in out.err and "100%" in out.err
+
+
+@pytest.mark.parametrize("args, message", [(["-k", "0"], "-k"),
+                                           (["--max-new-tokens", "0"], "max-new-tokens")])
+def test_ngram_refuses_zero_candidates_or_tokens(args, message, capsys):
+    assert main(["ngram", "--prompt", "ROMEO.", *args]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_pickle_only_checkpoint_is_refused_from_the_command_line(tmp_path, capsys):
@@ -99,3 +113,9 @@ def test_eval_json_reports_gpt_and_ngram_perplexities_on_the_same_tokens():
     clf = report["classifier"]  # issue 6: held-out plays, computed now
     assert clf["macro_f1"] > clf["majority_accuracy"] + 0.1
     assert sum(map(sum, clf["confusion_matrix"])) == clf["n_passages"]
+
+
+def test_ngram_prints_perplexities_as_words_not_a_dict(capsys):
+    assert main(["ngram", "--order", "1", "--smoothing", "laplace"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "{" not in line and "val " in line and "test " in line

@@ -55,3 +55,16 @@ def test_rebuilding_the_shipped_tokenizer_gives_identical_bytes(tmp_path):
     build(tmp_path / "tok.json")
     digest = hashlib.sha256((tmp_path / "tok.json").read_bytes()).hexdigest()
     assert digest == hashlib.sha256(TOKENIZER_PATH.read_bytes()).hexdigest()
+
+
+def test_token_bytes_spell_the_text_and_display_never_shows_the_replacement_character():
+    from lmlab.tokenizer import load_tokenizer
+
+    tok = load_tokenizer()
+    for text in ("ROMEO. But soft!", "床前明月光，疑是地上霜。", "🤖🎭 café", "a\n\tb"):
+        ids = tok.encode(text)
+        assert b"".join(tok.token_bytes(i) for i in ids) == text.encode("utf-8")
+        shown = tok.token_display(ids)
+        assert len(shown) == len(ids) and not any("\ufffd" in s for s in shown)
+    assert tok.token_display(tok.encode("床")) == ["<e5>", "<ba>", "<8a>"]
+    assert tok.token_display([tok.eot_id]) == ["<|endoftext|>"]

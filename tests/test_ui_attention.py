@@ -210,3 +210,48 @@ def test_an_unknown_outside_url_is_refused_not_requested():
 
 def test_docstring_examples_run():
     assert doctest.testmod(lmlab.ui.html).failed == 0
+
+
+# ----------------------------------------------------------------------------- student-ready
+
+
+def test_chinese_byte_tokens_show_as_bytes_and_are_compared_by_id():
+    text = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+    reading = attention.read(text, "gpt")
+    assert not any("\ufffd" in tok for tok in reading.tokens)
+    assert any(tok.startswith("<") and tok.endswith(">") for tok in reading.tokens)
+    assert any("bytes" in n for n in reading.notes)
+    assert any("English Shakespeare" in n and "100%" in n for n in reading.notes)
+    from lmlab.attention import describe_head
+
+    ids = reading.ids[0].tolist()
+    for h in range(reading.n_head):  # a "same token" head needs equal ids, not equal prints
+        by_id = describe_head(reading.attentions[0][0, h], ids)
+        by_print = describe_head(reading.attentions[0][0, h], ["\ufffd"] * len(ids))
+        assert by_id.shares.get("same", 0) <= by_print.shares.get("same", 0) + 1e-9
+
+
+def test_head_description_is_worded_in_the_ui_in_both_languages():
+    import torch
+
+    from lmlab.attention import describe_head
+
+    w = torch.tensor([[1.0, 0, 0], [0.8, 0.2, 0], [0.1, 0.8, 0.1]])
+    d = describe_head(w)
+    assert attention.describe(d, "en") == "Mostly looks at the previous token (80% of its attention)."
+    assert attention.describe(d, "zh") == "主要看前一个词元（占注意力的 80%）。"
+
+
+def test_model_labels_come_from_the_configs():
+    labels = [attention.model_label(k) for k in attention.MODELS]
+    assert "4 layers x 4 heads" in labels[0] and "6 layers x 12 heads" in labels[1]
+
+
+def test_build_computes_nothing_and_the_default_view_is_cached(monkeypatch):
+    import gradio as gr
+
+    calls = []
+    monkeypatch.setattr(attention, "analyze", lambda *a: calls.append(a) or ())
+    with gr.Blocks():
+        attention.build()
+    assert calls == []  # nothing at start-up: the default is computed on first view

@@ -53,10 +53,12 @@ def test_empty_text_is_refused_with_a_message(text):
 
 
 def test_one_word_and_emoji_get_a_plot_and_a_note():
-    *_, status = run("Romeo")
-    assert "One word" in status and "holds" in status
+    *_, status = run("Romeo,")
+    assert "holds" in status
+    *_, status = run("A")  # one token: its value is exact
+    assert "One token" in status and "holds" in status
     *_, status = run("🎭 my lord")
-    assert "never saw" in status and "holds" in status
+    assert "trained on English Shakespeare" in status and "holds" in status
 
 
 def test_a_text_longer_than_the_context_is_cut_and_the_reader_is_told():
@@ -118,3 +120,39 @@ def test_a_repeated_explanation_is_kept_and_equals_a_fresh_one():
     fresh = explain_gpt(common.gpt(), common.tokenizer(), text, None, 60)  # deterministic
     assert fresh.tokens == first.tokens
     assert max(abs(a - b) for a, b in zip(fresh.values, first.values, strict=True)) < 1e-9
+
+
+# ----------------------------------------------------------------------------- student-ready
+
+
+def test_shap_text_plot_colours_are_valid_css_and_visible():
+    import re
+
+    from lmlab.ui.shap_plot import CSS_COLOR, text_plot_html
+
+    e = tab.explanation("gpt", "To be, or not to be, that is the question", None, 60)
+    doc = text_plot_html(e)
+    colours = re.findall(r"rgba?\([^)]*\)", doc)
+    assert colours and "np.float64" not in doc
+    assert all(CSS_COLOR.fullmatch(c) for c in colours), [c for c in colours
+                                                          if not CSS_COLOR.fullmatch(c)][:3]
+    alphas = [float(c.rsplit(",", 1)[1].rstrip(")")) for c in colours if c.startswith("rgba")]
+    assert max(alphas) > 0.3  # some token is visibly highlighted
+
+
+def test_chinese_gpt_tokens_are_bytes_not_repeated_characters():
+    e = tab.explanation("gpt", "床前明月光", None, 60)
+    assert e.tokens[:3] == ["<e5>", "<ba>", "<8a>"]
+    from lmlab.ui.shap_plot import text_plot_html
+
+    assert "床床床" not in text_plot_html(e)
+
+
+def test_no_spaces_is_not_one_word_and_unseen_text_gets_the_caveat():
+    *_, status = run("床前明月光，疑是地上霜。", model=GPT, max_evals=40)
+    assert "One token" not in status and "trained on English Shakespeare" in status
+
+
+def test_a_cut_text_is_worded_in_the_ui():
+    *_, status = run("word " * 400, model=GPT, max_evals=40)
+    assert "only its last 127 (the GPT&#x27;s context) were explained" in status

@@ -12,19 +12,62 @@ from lmlab.ui import generate as tab
 MODEL = next(iter(tab.MODELS))
 
 
-def final(prompt="ROMEO.\n", hub="", temperature=0.8, top_k=40, top_p=1.0, max_new=12, seed=0):
+def final(prompt="ROMEO.\n", hub="", temperature=0.8, top_k=40, top_p=1.0, max_new=12, seed=0,
+          model=None):
     out = None
-    for step in tab.run(prompt, MODEL, hub, temperature, top_k, top_p, max_new, seed):
+    model = model or (tab.HUB_CHOICE if hub else MODEL)
+    for step in tab.run(prompt, model, hub, temperature, top_k, top_p, max_new, seed):
         out = step
     return out
 
 
-def test_stream_yields_growing_text_and_one_step_per_token():
+@pytest.fixture
+def hub_enabled(monkeypatch):
+    """Hub loading on (LMLAB_HUB=1) for a test: no test reaches the network anyway."""
+    monkeypatch.setenv("LMLAB_HUB", "1")
+
+
+def test_stream_sends_text_often_and_figures_once_at_the_end(monkeypatch):
+    monkeypatch.setattr(tab, "STREAM_EVERY_S", 0.0)  # every token
     outs = list(tab.run("JULIET.\n", MODEL, "", 0.8, 40, 1.0, 9, 1))
-    assert len(outs) == 3  # every 4th token and the last
-    steps = outs[-1][4]
+    assert len(outs) == 9
+    assert all(o[1] == gr.skip() and o[2] == gr.skip() and o[4] == gr.skip()
+               for o in outs[:-1])  # no figure (nor stats) streamed: Stop's cannot be overwritten
+    assert outs[-1][1] is not None and outs[-1][2] is not None
+    assert len({len(o[0]) for o in outs}) == 9  # the text grows every time
+    steps = outs[-1][5]
     assert len(steps) == 9 and all(0 < s["prob"] <= 1 for s in steps)
-    assert "9 tokens" in outs[-1][3]
+    assert "9 tokens" in outs[-1][4]
+
+
+def test_stop_draws_the_figures_of_what_was_generated():
+    steps = final(max_new=5)[5][:3]
+    bars, entropy, pick, stats = tab.stopped(steps, "3 tokens.")
+    assert list(entropy.data[0].x) == [1, 2, 3]  # steps counted from 1, like the slider
+    assert pick["maximum"] == 3 and "Stopped by you after 3 tokens" in stats
+    assert tab.stopped([], "")[:3] == (gr.skip(),) * 3 and "after 0 tokens" in tab.stopped([], "")[3]
+
+
+def test_candidates_chart_shows_the_chosen_token_value_labels_and_fits_the_axis():
+    steps = final(max_new=30, temperature=2.0, top_k=0, seed=3)[5]
+    outside = [s for s in steps if s["token_id"] not in s["candidates"].ids[:tab.TOP_SHOWN]]
+    assert outside, "at temperature 2 some pick comes from outside the top 12"
+    fig = tab.candidates_figure(outside[0])
+    bar = fig.data[0]
+    assert len(bar.y) == tab.TOP_SHOWN + 1 and "outside the top" in bar.y[-1]
+    assert bar.marker.color[-1] == "#f28e2b" and len(bar.text) == len(bar.x)
+    assert fig.layout.xaxis.range[1] < 1 and fig.layout.xaxis.range[1] >= max(bar.x)
+
+
+def test_a_typed_hub_id_never_overrides_the_picked_model(hub_enabled):
+    out = final(hub="distilgpt2", model=MODEL)  # no download attempted: the picker wins
+    assert "12 tokens" in out[4]
+
+
+def test_chinese_prompt_is_accepted_with_the_caveat_and_no_replacement_character():
+    out = final(prompt="床前明月光，疑是地上霜。\n")
+    assert "trained on English Shakespeare" in out[4] and "100%" in out[4]
+    assert "\ufffd" not in out[0]
 
 
 def test_same_seed_same_text_and_greedy_is_deterministic():
@@ -35,9 +78,9 @@ def test_same_seed_same_text_and_greedy_is_deterministic():
 @pytest.mark.parametrize("label", list(tab.MODELS))
 def test_every_listed_model_streams_and_says_how_fast(label):
     outs = list(tab.run("ROMEO.\n", label, "", 0, 40, 1.0, 5, 0))
-    steps = outs[-1][4]
+    steps = outs[-1][5]
     assert len(steps) == 5 and all(s["prob"] == 1.0 for s in steps)  # greedy
-    assert "5 tokens" in outs[-1][3] and "tokens/s" in outs[-1][3]
+    assert "5 tokens" in outs[-1][4] and "tokens/s" in outs[-1][4]
 
 
 def test_int8_variant_rounds_the_weights_and_keeps_the_candidates():
@@ -51,7 +94,7 @@ def test_int8_variant_rounds_the_weights_and_keeps_the_candidates():
     logits = []
     for label in list(tab.MODELS)[:2]:  # the first step's logits, float and int8
         *_, last = tab.run("ROMEO.\n", label, "", 0, 40, 1.0, 1, 0)
-        logits.append(last[4][0]["candidates"].logits)
+        logits.append(last[5][0]["candidates"].logits)
     assert 0 < abs(logits[0] - logits[1]).max() < 0.25  # they move a little (0.08 seen)
 
 
@@ -89,12 +132,12 @@ def test_offline_hub_id_says_no_network(monkeypatch):
 def test_a_request_stops_at_the_time_limit_and_says_so(monkeypatch):
     monkeypatch.setattr(tab, "TIME_LIMIT_S", 0.0)
     out = final(max_new=50)
-    assert len(out[4]) == 1 and "time limit" in out[3]
+    assert len(out[5]) == 1 and "time limit" in out[4]
 
 
 def test_long_prompt_is_cut_to_the_context_and_says_so():
     out = final(prompt="To be or not. " * 100)
-    assert "cut to its last 128 tokens" in out[3]
+    assert "cut to its last 128 tokens" in out[4]
 
 
 def test_steps_keep_candidates_not_the_vocabulary_and_rescale_exactly():
@@ -103,7 +146,7 @@ def test_steps_keep_candidates_not_the_vocabulary_and_rescale_exactly():
     from lmlab.generate import temperature_probs
     from lmlab.ui import common
 
-    steps = final(max_new=3, temperature=0.7)[4]
+    steps = final(max_new=3, temperature=0.7)[5]
     model, tok = common.gpt("shakespeare"), common.tokenizer("shakespeare")
     ids = tok.encode("ROMEO.\n") + [steps[0]["token_id"], steps[1]["token_id"]]
     with torch.no_grad():
@@ -119,7 +162,7 @@ def test_steps_keep_candidates_not_the_vocabulary_and_rescale_exactly():
 
 
 def test_inspect_rescales_the_same_logits_by_temperature():
-    steps = final(max_new=4)[4]
+    steps = final(max_new=4)[5]
     cold, hot = tab.inspect(steps, 2, 0.2), tab.inspect(steps, 2, 2.0)
     assert max(cold.data[0].x) > max(hot.data[0].x)  # colder = more peaked
     assert tab.inspect([], 1, 1.0) is None

@@ -10,7 +10,6 @@ import gradio as gr
 import pytest
 
 from lmlab.ui import ngram as tab
-from lmlab.ui import ngram_views
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +20,6 @@ def small_slice(monkeypatch):
 @pytest.mark.parametrize("prompt, order, smoothing, match", [
     ("", 3, "kneser_ney", "empty"),
     ("   \n ", 3, "kneser_ney", "empty"),
-    ("你好 🤖", 3, "kneser_ney", "None of the characters"),
     ("ROMEO.", 0, "kneser_ney", "from 1 to 5"),
     ("ROMEO.", 6, "kneser_ney", "from 1 to 5"),
     ("ROMEO.", 2.5, "kneser_ney", "from 1 to 5"),
@@ -53,7 +51,9 @@ def test_script_tags_are_shown_escaped():
     text = "<script>alert('x')</script> ROMEO."
     html, _ = tab.color_passage(text, 3, "laplace")
     assert "<script" not in html and "</script" not in html and "&lt;" in html
-    assert ngram_views._span("<script>", 3.0).count("&lt;script&gt;") == 2  # the text and its tooltip
+    from lmlab.ui.ngram_views import _span
+
+    assert _span("<script>", 3.0).count("&lt;script&gt;") == 2  # the text and its tooltip
     why = tab.predict("To <script>", 3, "kneser_ney", 0)[0]
     assert "<script" not in why and "&lt;" in why
 
@@ -86,3 +86,25 @@ def test_tab_builds_with_an_api_name_on_every_event():
     names = {fn.api_name for fn in demo.fns.values()}
     assert {"ngram_predict", "ngram_surprisal", "ngram_heldout", "ngram_passage"} <= names
     assert all(fn.api_name for fn in demo.fns.values())
+
+
+def test_text_the_models_never_saw_is_accepted_with_the_caveat():
+    why, ngram_bars, gpt_bars, *_ = tab.predict("床前明月光 🤖", 3, "kneser_ney", 0)
+    assert "trained on English Shakespeare" in why and "100%" in why
+    labels = list(ngram_bars.data[0].y) + list(gpt_bars.data[0].y)
+    assert not any("\ufffd" in label for label in labels)  # byte tokens as <e5 ba>
+    html, summary = tab.color_passage("ROMEO. 你好", 2, "kneser_ney")
+    assert "25%" in summary  # 2 of the 8 characters that are not spaces
+
+
+def test_build_computes_nothing_and_the_default_view_fills_every_panel(monkeypatch):
+    calls = []
+    monkeypatch.setattr(tab, "predict", lambda *a: calls.append(a))
+    with gr.Blocks():
+        tab.build()
+    assert calls == []
+    monkeypatch.undo()
+    monkeypatch.setattr(tab, "HELDOUT_TOKENS", 400)
+    tab.default_view.cache_clear()
+    view = tab.default_view()
+    assert len(view) == 11 and all(v is not None for v in view)

@@ -41,7 +41,7 @@ def test_a_tiny_temperature_says_use_zero_for_greedy():
 
 
 def test_inspecting_a_step_with_odd_numbers_is_a_sentence():
-    steps = final()[4]
+    steps = final()[5]  # (text, bars, entropy, pick, stats, steps)
     for index in ODD:
         for t in ODD:
             try:

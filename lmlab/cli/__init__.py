@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = argv
     try:
+        from lmlab.cli.common import quiet_libraries
+
+        quiet_libraries()
         return args.func(args)
     except (UsageError, ValueError, FileNotFoundError, OSError) as exc:
         print(f"lmlab {args.command}: error: {exc}", file=sys.stderr)

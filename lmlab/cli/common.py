@@ -25,6 +25,16 @@ def load_model(path: str | Path):
     return GPT.from_pretrained(path)
 
 
+def quiet_libraries() -> None:
+    """No progress bars from transformers ("Loading weights ...") on every command: the
+    command's own output is what the reader wants."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()
+
+
 def finite(x: float) -> float | str:
     """JSON has no infinity: an infinite perplexity is reported as the string "inf"."""
     return round(x, 3) if x != float("inf") else "inf"

@@ -84,8 +84,10 @@ def cmd_explain(args) -> int:
     print(f"additivity: base value {e.base_value:.4f} + sum of values ({sum(e.values):+.4f}) "
           f"= {e.base_value + sum(e.values):.4f}; output {e.output:.4f}")
     print(f"Spearman with |SHAP|: {e.spearman}; SHAP took {e.seconds:.2f} s")
-    for note in e.notes:
-        print(note)
+    if e.cut:
+        part = "last" if e.model == "gpt" else "first"
+        print(f"The text was {e.n_tokens_in:,} tokens; only its {part} {len(e.tokens)} were "
+              "explained (what the model reads).")
     return 0
 
 

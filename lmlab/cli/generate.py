@@ -6,25 +6,33 @@ Part of the ``lmlab`` command (``lmlab/cli/__init__.py`` assembles it).
 from __future__ import annotations
 
 import json
+import sys
 
 from lmlab import SHIPPED_GPT
 from lmlab.cli.common import UsageError, finite, load_model
 
 
-def check_prompt(prompt: str, n_tokens: int, block_size: int, allow_unseen: bool) -> None:
-    """Refuse prompts the model cannot read sensibly, with the reason."""
-    from lmlab.textcheck import unseen_characters
-
+def check_prompt(prompt: str, n_tokens: int, block_size: int) -> None:
+    """Refuse prompts the model cannot read at all, with the reason; warn (on stderr) about
+    characters it never saw in training, as the app does: such text is accepted."""
     if not prompt.strip():
         raise UsageError("the prompt is empty; give some text, e.g. --prompt 'ROMEO.'")
     if n_tokens > block_size:
         raise UsageError(f"the prompt is {n_tokens} tokens but the model reads at most "
                          f"{block_size}; shorten it")
-    unseen = unseen_characters(prompt)
-    if unseen and not allow_unseen:
-        shown = ", ".join(repr(c) for c in unseen[:5])
-        raise UsageError(f"the prompt has characters the model never saw in training ({shown});"
-                         " remove them or pass --allow-unseen")
+    warn_unseen(prompt)
+
+
+def warn_unseen(text: str) -> None:
+    """One line on stderr when the shipped models never saw some of ``text``'s characters."""
+    from lmlab.textcheck import unseen_characters, unseen_share
+
+    unseen = unseen_characters(text)
+    if unseen:
+        shown = " ".join(unseen[:8])
+        print(f"lmlab: warning: the models were trained on English Shakespeare; "
+              f"{unseen_share(text):.0%} of this text's characters never occur there ({shown}), "
+              "so the output around them is close to noise", file=sys.stderr)
 
 
 def cmd_generate(args) -> int:
@@ -32,13 +40,13 @@ def cmd_generate(args) -> int:
     from lmlab.tokenizer import load_tokenizer
 
     SamplingConfig(args.temperature, args.top_k, args.top_p)  # validate before loading
-    if not 0 <= args.max_new_tokens <= 10_000:
-        raise UsageError(f"--max-new-tokens must be between 0 and 10000, not "
+    if not 1 <= args.max_new_tokens <= 10_000:
+        raise UsageError(f"--max-new-tokens must be between 1 and 10000, not "
                          f"{args.max_new_tokens}")
     tok = load_tokenizer()
     model = load_model(args.model)
     ids = tok.encode(args.prompt)
-    check_prompt(args.prompt, len(ids), model.config.block_size, args.allow_unseen)
+    check_prompt(args.prompt, len(ids), model.config.block_size)
     steps = generate_stream(model, ids, args.max_new_tokens, args.temperature, args.top_k,
                             args.top_p, args.seed)
     if args.json:
@@ -66,7 +74,7 @@ def add_generate(sub) -> None:
     p.add_argument("--top-p", type=float, default=None)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--allow-unseen", action="store_true",
-                   help="accept characters that never occur in the training works")
+                   help="(kept for old scripts: such text is always accepted, with a warning)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_generate)
 
@@ -75,6 +83,11 @@ def cmd_ngram(args) -> int:
     from lmlab.ngram import NGramLM
     from lmlab.tokenizer import load_tokenizer, token_stream
 
+    if args.k < 1:
+        raise UsageError(f"-k must be at least 1 (candidates shown), not {args.k}")
+    if not 1 <= args.max_new_tokens <= 10_000:
+        raise UsageError(f"--max-new-tokens must be between 1 and 10000, not "
+                         f"{args.max_new_tokens}")
     tok = load_tokenizer()
     lm = NGramLM(args.order, args.smoothing, gamma=args.gamma,
                  vocab_size=tok.vocab_size).fit([token_stream("train")])
@@ -83,6 +96,7 @@ def cmd_ngram(args) -> int:
     if args.prompt is not None:
         if not args.prompt.strip():
             raise UsageError("the prompt is empty; give some text, e.g. --prompt 'ROMEO.'")
+        warn_unseen(args.prompt)
         ids = tok.encode(args.prompt)
         ex = lm.explain(ids)
         out["next"] = [{"token": tok.decode([i]), "id": i, "prob": round(p, 6)}
@@ -92,7 +106,9 @@ def cmd_ngram(args) -> int:
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"{args.order}-gram, {args.smoothing}: held-out perplexity {out['perplexity']}")
+    ppl = ", ".join(f"{split} {p:,.2f}" if isinstance(p, float) else f"{split} {p}"
+                    for split, p in out["perplexity"].items())
+    print(f"{args.order}-gram, {args.smoothing}: held-out perplexity {ppl}")
     for row in out.get("next", []):
         print(f"  {row['prob']:.4f}  {row['token']!r}")
     if "sample" in out:

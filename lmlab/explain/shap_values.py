@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -62,7 +62,7 @@ class Explanation:
     attention: list[float]  # last layer, mean over heads, per token
     grad_x_input: list[float]  # gradient x input per token
     spearman: dict[str, float | None]  # rank agreement of each view with |SHAP|
-    notes: list[str] = field(default_factory=list)  # truncation and other remarks
+    n_tokens_in: int = 0  # tokens in the text as typed; more than len(tokens) when it was cut
     max_evals: int = 0  # model evaluations SHAP was allowed
     seconds: float = 0.0  # wall time of the SHAP part
     shap_explanation: object = None  # the shap.Explanation (for shap's own text plot)
@@ -70,6 +70,12 @@ class Explanation:
     def target_label(self) -> str:
         """The explained number in words: ``P(comedy)`` or ``log p(' the')``."""
         return f"P({self.target})" if self.model == "classifier" else f"log p({self.target!r})"
+
+    @property
+    def cut(self) -> bool:
+        """True when the text was longer than the model reads: only part of it was explained
+        (the GPT keeps the last tokens, its context; the classifier the first ones)."""
+        return self.n_tokens_in > len(self.tokens)
 
     @property
     def additivity_error(self) -> float:
@@ -82,7 +88,7 @@ class Explanation:
                 "output": self.output,
                 "additivity_error": self.additivity_error, "attention": self.attention,
                 "grad_x_input": self.grad_x_input, "spearman": self.spearman,
-                "notes": self.notes, "max_evals": self.max_evals,
+                "n_tokens_in": self.n_tokens_in, "max_evals": self.max_evals,
                 "seconds": round(self.seconds, 3)}
 
 
@@ -181,10 +187,10 @@ def _ids_offsets(tokenizer, text: str) -> tuple[list[int], list[tuple[int, int]]
     return enc["input_ids"], enc["offset_mapping"]
 
 
-def _cut(text: str, tokenize, limit: int, from_end: bool) -> tuple[str, str | None]:
+def _cut(text: str, tokenize, limit: int, from_end: bool) -> tuple[str, int]:
     """``text`` cut at a token boundary to at most ``limit`` tokens (its first, or its last).
 
-    ``tokenize(text)`` returns (ids, offsets).  Returns the text and a note if it was cut.
+    ``tokenize(text)`` returns (ids, offsets).  Returns the text and its length in tokens before.
     """
     ids, offsets = tokenize(text)
     n, keep = len(ids), limit
@@ -192,11 +198,7 @@ def _cut(text: str, tokenize, limit: int, from_end: bool) -> tuple[str, str | No
         text = text[offsets[-keep][0]:] if from_end else text[:offsets[keep - 1][1]]
         ids, offsets = tokenize(text)
         keep -= 1
-    if n <= limit:
-        return text, None
-    part = f"last {limit} (the GPT's context)" if from_end else \
-        f"first {limit} (the classifier read passages of at most {limit + 2})"
-    return text, f"The text was {n:,} tokens; only its {part} were explained."
+    return text, n
 
 
 def _run_shap(f, masker, text: str, max_evals: int, batch_size: int):
@@ -245,7 +247,7 @@ def explain_classifier(model, text: str, target: str | None = None,
     import shap
 
     tok = _bert_tokenizer()
-    text, note = _cut(text, lambda s: _ids_offsets(_no_specials, s), 126, from_end=False)
+    text, n_in = _cut(text, lambda s: _ids_offsets(_no_specials, s), 126, from_end=False)
     ids = _no_specials(text)["input_ids"]
     probs = model.predict_proba([text])[0]
     if target is None:
@@ -260,7 +262,7 @@ def explain_classifier(model, text: str, target: str | None = None,
     seconds = time.perf_counter() - t0
     attention, gxi = classifier_views(model, [tok.cls_token_id, *ids, tok.sep_token_id], t)
     return _finish("classifier", target, sv, float(f(np.array([ids]))[0]), attention[1:-1],
-                   gxi[1:-1], [note] if note else [], max_evals, seconds)
+                   gxi[1:-1], n_in, max_evals, seconds)
 
 
 def explain_gpt(model, tokenizer, text: str, target: str | None = None,
@@ -269,7 +271,7 @@ def explain_gpt(model, tokenizer, text: str, target: str | None = None,
     import shap
 
     hf = tokenizer.as_transformers()
-    text, note = _cut(text, lambda s: _ids_offsets(hf, s), model.config.block_size - 1,
+    text, n_in = _cut(text, lambda s: _ids_offsets(hf, s), model.config.block_size - 1,
                       from_end=True)
     ids = hf(text)["input_ids"]
     eot = tokenizer.eot_id
@@ -290,21 +292,24 @@ def explain_gpt(model, tokenizer, text: str, target: str | None = None,
     sv = _shap_or_exact(f, masker, text, ids, [-1], max_evals, batch_size)
     seconds = time.perf_counter() - t0
     attention, gxi = gpt_views(model, ids, eot, t)
+    # byte tokens of one character: shown as their bytes (<e5 ba>), not as the character 3 times
     return _finish("gpt", target, sv, float(f(np.array([ids]))[0]), attention, gxi,
-                   [note] if note else [], max_evals, seconds)
+                   n_in, max_evals, seconds, tokens=tokenizer.token_display(ids))
 
 
-def _finish(model_name, target, sv, output, attention, gxi, notes, max_evals,
-            seconds) -> Explanation:
+def _finish(model_name, target, sv, output, attention, gxi, n_tokens_in, max_evals,
+            seconds, tokens: list[str] | None = None) -> Explanation:
     values = np.asarray(sv.values, float)
+    if tokens is None or len(tokens) != len(values):
+        tokens = [str(s) for s in np.asarray(sv.data)]
     return Explanation(
-        model=model_name, target=target, tokens=[str(s) for s in np.asarray(sv.data)],
+        model=model_name, target=target, tokens=tokens,
         values=[float(v) for v in values],
         base_value=float(np.asarray(sv.base_values).reshape(-1)[0]), output=output,
         attention=[float(v) for v in attention], grad_x_input=[float(v) for v in gxi],
         spearman={"attention": rank_agreement(values, attention),
                   "grad_x_input": rank_agreement(values, gxi)},
-        notes=notes, max_evals=max_evals, seconds=seconds, shap_explanation=sv)
+        n_tokens_in=max(n_tokens_in, len(values)), max_evals=max_evals, seconds=seconds, shap_explanation=sv)
 
 
 def explain(text: str, model: str = "classifier", target: str | None = None,

@@ -21,13 +21,51 @@ import torch
 
 from lmlab import encoder
 from lmlab.attention import AttentionTrace, describe_head, trace_gpt
+from lmlab.cache import load_once
 from lmlab.ui import common, html, plots
+from lmlab.ui.i18n import t
 
-MODELS = {  # picker label -> key
-    "Shakespeare GPT (shipped; 4 layers x 4 heads; causal)": "gpt",
-    "MiniLM encoder (pretrained; 6 layers x 12 heads; bidirectional)": "minilm",
+MODELS = {  # picker label -> key; the layers x heads in each label are read from its config
+    "Shakespeare GPT (shipped; causal)": "gpt",
+    "MiniLM encoder (pretrained; bidirectional)": "minilm",
 }
 DEFAULT_MODEL = next(iter(MODELS))
+WORDS = {
+    "attention.previous": ("the previous token", "前一个词元"),
+    "attention.self": ("the token itself", "词元自己"),
+    "attention.next": ("the next token", "后一个词元"),
+    "attention.first": ("the first token", "第一个词元"),
+    "attention.last": ("the last token", "最后一个词元"),
+    "attention.same": ("other occurrences of the same token", "同一个词元的其他出现"),
+    "attention.mostly": ("Mostly looks at {target} ({share:.0%} of its attention).",
+                         "主要看{target}（占注意力的 {share:.0%}）。"),
+    "attention.spread": ("Spreads its attention (on average {d:.1f} tokens away); its strongest "
+                         "pattern, {target}, gets only {share:.0%}.",
+                         "注意力分散（平均相距 {d:.1f} 个词元）；最强的模式“{target}”也只占 "
+                         "{share:.0%}。"),
+    "attention.one": ("Only one token: it can only look at itself.", "只有一个词元：它只能看自己。"),
+    "attention.bytes": ("Some GPT tokens hold only part of a character (an emoji, a Chinese one): "
+                        "they show as their bytes, like <e5 ba>, and are compared by id.",
+                        "有些 GPT 词元只是一个字符（表情符号、汉字）的一部分：它们显示为字节，"
+                        "例如 <e5 ba>，比较时用 id。"),
+}
+
+
+def model_label(label: str) -> str:
+    """A picker label with the layers x heads read from the model's config (never typed in)."""
+    n_layer, n_head = model_shape(MODELS[label])
+    return f"{label}: {n_layer} layers x {n_head} heads"
+
+
+def model_shape(key: str) -> tuple[int, int]:
+    """(layers, heads) of the "gpt" or "minilm" model, from its config file."""
+    if key == "gpt":
+        f = common.gpt_facts("shakespeare")
+        return f["n_layer"], f["n_head"]
+    import json
+
+    c = json.loads((encoder.model_dir() / "config.json").read_text())
+    return c["num_hidden_layers"], c["num_attention_heads"]
 DEFAULT_TEXT = "ROMEO. But soft, what light through yonder window breaks? It is the east."
 MAX_DRAWN = 128  # tokens in the heatmaps: the GPT's whole context
 STEPS = 9  # heatmaps in the step-by-step view
@@ -56,14 +94,15 @@ class Reading:
 # ----------------------------------------------------------------------------- reading
 
 
-def read(text: str, key: str) -> Reading:
+def read(text: str, key: str, lang: str | None = "en") -> Reading:
     """Tokenize and run the chosen model; gr.Error if nothing is left to attend over."""
     text = common.clean_input(text, "sentence")
     if key == "gpt":
         model, tok = common.gpt(), common.tokenizer()
         all_ids = tok.encode(text)
         n, ids = len(all_ids), torch.tensor([all_ids[:MAX_DRAWN]])
-        tokens, attentions = encoder.gpt_attentions(model, tok, text, MAX_DRAWN)
+        _, attentions = encoder.gpt_attentions(model, tok, text, MAX_DRAWN)
+        tokens = tok.token_display(all_ids[:MAX_DRAWN])  # part of a character: <e5 ba>, not �
         name, context = "the GPT", model.config.block_size
     elif key == "minilm":
         ids, n = encoder.encoder_ids(text, MAX_DRAWN)
@@ -82,9 +121,10 @@ def read(text: str, key: str) -> Reading:
         why = "its context" if len(tokens) >= context else "what these heatmaps draw"
         notes.append(f"The text has {n} tokens; {name} read only the first {len(tokens)} "
                      f"({why}).")
-    if key == "gpt" and any("\ufffd" in t for t in tokens):
-        notes.append("Some GPT tokens hold only part of a character (an emoji, a Chinese "
-                     "character): they show as �. Byte-level BPE can spell anything, in pieces.")
+    if key == "gpt" and any("\ufffd" in s for s in tok.token_strings(ids[0].tolist())):
+        notes.append(t("attention.bytes", lang))
+    unseen = common.unseen_note(text, lang)
+    notes += [unseen] if unseen else []
     if key == "minilm" and "[UNK]" in tokens:
         notes.append("MiniLM's vocabulary has no token for some characters (e.g. emoji): "
                      "they became [UNK].")
@@ -150,23 +190,33 @@ def step_figures(t: AttentionTrace, tokens: list[str], causal: bool) -> list:
     ]
 
 
+def describe(d, lang: str | None = "en") -> str:
+    """``lmlab.attention.HeadDescription`` in words."""
+    if len(d.shares) == 1 and d.mean_distance == 0:
+        return t("attention.one", lang)
+    target = t(f"attention.{d.best}", lang)
+    if d.pattern is None:
+        return t("attention.spread", lang, d=d.mean_distance, target=target, share=d.share)
+    return t("attention.mostly", lang, target=target, share=d.share)
+
+
 def heads_figure(reading: Reading, layer: int):
     """Every head of one layer, titled with what each mostly looks at."""
     weights = reading.attentions[layer][0]  # (H, T, T)
-    titles = []
+    titles, ids = [], reading.ids[0].tolist()
     for h in range(reading.n_head):
-        d = describe_head(weights[h], reading.tokens)
-        best = d.pattern or f"spread (best: {max(d.shares, key=d.shares.get)}"
+        d = describe_head(weights[h], ids)  # ids: byte tokens that print alike may differ
+        best = d.pattern or f"spread (best: {d.best}"
         titles.append(f"head {h}: {best} {d.share:.0%}" + ("" if d.pattern else ")"))
     return plots.heatmap_grid(list(weights), titles, plots.token_axis(reading.tokens),
                               f"Layer {layer}: the weights of all {reading.n_head} heads")
 
 
-def reading_markdown(reading: Reading, t: AttentionTrace, layer: int) -> str:
+def reading_markdown(reading: Reading, tr: AttentionTrace, layer: int, lang="en") -> str:
     """The plain-language reading of the chosen head, with the numbers behind it."""
-    d = describe_head(t.weights, reading.tokens)
+    d = describe_head(tr.weights, reading.ids[0].tolist())
     shares = " · ".join(f"{name} {v:.0%}" for name, v in d.shares.items())
-    return (f"**Layer {layer}, head {t.head}.** {common.escape(d.text)}\n\n"
+    return (f"**Layer {layer}, head {tr.head}.** {common.escape(describe(d, lang))}\n\n"
             f"Share of attention by pattern: {shares}. Average distance looked back or ahead: "
             f"{d.mean_distance:.1f} tokens. (Computed from the weights by "
             "`lmlab.attention.describe_head`.)")
@@ -204,31 +254,32 @@ def _pick(value, n: int, what: str, clamp: bool = False) -> int:
     return i
 
 
-def _one_head(reading: Reading, layer: int, head: int) -> tuple:
-    t = trace(reading, layer, head)
-    return (reading_markdown(reading, t, layer),
-            *step_figures(t, reading.tokens, reading.key == "gpt"), heads_figure(reading, layer))
+def _one_head(reading: Reading, layer: int, head: int, lang="en") -> tuple:
+    tr = trace(reading, layer, head)
+    return (reading_markdown(reading, tr, layer, lang),
+            *step_figures(tr, reading.tokens, reading.key == "gpt"), heads_figure(reading, layer))
 
 
-def inspect(text, model_name, layer, head):
+def inspect(text, model_name, layer, head, lang="en"):
     """One head's steps, the layer's heads and the reading (no bertviz: it stays as it is)."""
-    reading = read(text, _key(model_name))
+    reading = read(text, _key(model_name), lang)
     layer = _pick(layer, reading.n_layer, "layer")
-    return _one_head(reading, layer, _pick(head, reading.n_head, "head"))
+    return _one_head(reading, layer, _pick(head, reading.n_head, "head"), lang)
 
 
-def analyze(text, model_name, layer, head):
+def analyze(text, model_name, layer, head, lang="en"):
     """Everything: tokens and notes, the inspected head, both bertviz views, picker ranges.
 
     Layer and head are clamped into the model's range (switching from MiniLM's 12 heads to the
     GPT's 4 keeps working).
     """
-    reading = read(text, _key(model_name))
+    reading = read(text, _key(model_name), lang)
     layer = _pick(layer, reading.n_layer, "layer", clamp=True)
     head = _pick(head, reading.n_head, "head", clamp=True)
     head_view, model_view, note = bertviz_views(reading)
     notes = reading.notes + ([note] if note else [])
-    return (tokens_html(reading, notes), *_one_head(reading, layer, head), head_view, model_view,
+    return (tokens_html(reading, notes), *_one_head(reading, layer, head, lang), head_view,
+            model_view,
             gr.update(maximum=reading.n_layer - 1, value=layer),
             gr.update(maximum=reading.n_head - 1, value=head))
 
@@ -236,46 +287,61 @@ def analyze(text, model_name, layer, head):
 # ----------------------------------------------------------------------------- layout
 
 
-def build() -> None:
-    """Lay out the Attention tab inside the current Blocks context.
+@load_once(maxsize=2)
+def default_view(lang: str = "en") -> tuple:
+    """The default sentence's views: computed on first view, then shared read-only."""
+    return analyze(DEFAULT_TEXT, DEFAULT_MODEL, 0, 0, lang)
 
-    The default sentence's views are computed once here and shown to everyone (read-only).
-    """
+
+def build(lang=None) -> None:
+    """Lay out the Attention tab inside the current Blocks context (the default sentence's
+    views are computed on first view, not here)."""
+    lang = gr.State("en") if lang is None else lang
     html.serve_vendor()
-    d = iter(analyze(DEFAULT_TEXT, DEFAULT_MODEL, 0, 0))
+    n_layer, n_head = model_shape(MODELS[DEFAULT_MODEL])
     gr.Markdown(
         "Type a sentence and pick a model, a layer and a head. Each heatmap is one step of "
         "**softmax(QKᵀ/√d_k + mask) V**, computed on the model's own weights; hover for the "
         f"numbers. Heatmaps draw up to {MAX_DRAWN} tokens; bertviz's head view at most "
-        f"{html.MAX_TOKENS}, its model view fewer for big models (it draws every head at once).")
+        f"{html.MAX_TOKENS}, its model view fewer for big models (it draws every head at once). "
+        "Axis labels are `position:token`; `·` is a space, `⏎` a line break, `<e5 ba>` the "
+        "bytes of part of a character. Q, K, V: queries, keys, values; d_k: the head size.")
     with gr.Row():
         text = gr.Textbox(DEFAULT_TEXT, label="Sentence", lines=2, max_length=common.MAX_CHARS,
                           scale=3)
         with gr.Column(scale=2):
-            model = gr.Dropdown(list(MODELS), value=DEFAULT_MODEL, label="Model")
+            model = gr.Dropdown([(model_label(k), k) for k in MODELS], value=DEFAULT_MODEL,
+                                label="Model")
             with gr.Row():
-                layer = gr.Slider(0, 3, value=0, step=1, label="Layer")
-                head = gr.Slider(0, 3, value=0, step=1, label="Head")
+                layer = gr.Slider(0, n_layer - 1, value=0, step=1, label="Layer",
+                                  info="0 = the first block")
+                head = gr.Slider(0, n_head - 1, value=0, step=1, label="Head",
+                                 info="one of the layer's heads")
             go_btn = gr.Button("Show attention", variant="primary")
-    tokens = gr.HTML(next(d))
-    reading = gr.Markdown(next(d))
+    stale = gr.Markdown(visible=False)
+    tokens = gr.HTML()
+    reading = gr.Markdown()
     gr.Markdown("### Step by step, one head")
     steps = []
     for _ in range(STEPS // 3):
         with gr.Row():
-            steps += [gr.Plot(next(d), show_label=False) for _ in range(3)]
+            steps += [gr.Plot(show_label=False) for _ in range(3)]
     gr.Markdown("### Every head of the layer")
-    heads = gr.Plot(next(d), show_label=False)
+    heads = gr.Plot(show_label=False)
     gr.Markdown("### bertviz: head view (lines = attention; click a token or a head's colour)")
-    head_view = gr.HTML(next(d))
+    head_view = gr.HTML()
     gr.Markdown("### bertviz: model view (every layer and head at once; click one to enlarge)")
-    model_view = gr.HTML(next(d))
-    inputs = [text, model, layer, head]
+    model_view = gr.HTML()
+    inputs = [text, model, layer, head, lang]
     everything = [tokens, reading, *steps, heads, head_view, model_view, layer, head]
-    gr.on([go_btn.click, text.submit, model.change], analyze, inputs, everything,
-          api_name="attention", trigger_mode="always_last", concurrency_limit=2)
-    gr.on([layer.release, head.release], inspect, inputs, [reading, *steps, heads],
-          api_name="attention_head", trigger_mode="always_last", show_progress="minimal")
+    common.on_first_view(lambda: default_view("en"), everything, api_name="attention_default")
+    event = gr.on([go_btn.click, text.submit, model.change], analyze, inputs, everything,
+                  api_name="attention", trigger_mode="always_last", concurrency_limit=2)
+    common.mark_stale(event, stale)
+    one = gr.on([layer.release, head.release, layer.input, head.input], inspect, inputs,
+                [reading, *steps, heads], api_name="attention_head", trigger_mode="always_last",
+                show_progress="minimal")
+    common.mark_stale(one, stale)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
+from lmlab.cache import load_once
 from lmlab.explain.shap_values import MAX_EVALS, Explanation, explain_classifier, explain_gpt
 from lmlab.ui import common, server
 from lmlab.ui.html import document, iframe
+from lmlab.ui.i18n import t
 from lmlab.ui.shap_plot import text_plot_html
 
 MAX_TEXT_CHARS = common.MAX_CHARS  # longer texts are refused; shorter ones cut to the model's tokens
@@ -28,6 +30,31 @@ EXAMPLE = ("Once more unto the breach, dear friends, once more,\n"  # Henry V: a
            "Or close the wall up with our English dead.\n"
            "In peace there's nothing so becomes a man\nAs modest stillness and humility;")
 POSITIVE, NEGATIVE = "#ff0051", "#008bfb"  # shap's own red and blue
+WORDS = {
+    "explain.cut_gpt": ("The text was {n:,} tokens; only its last {k} (the GPT's context) were "
+                        "explained.", "这段文字有 {n:,} 个词元；只解释了最后 {k} 个（GPT 的上下文）。"),
+    "explain.cut_classifier": ("The text was {n:,} tokens; only its first {k} were explained "
+                               "(the classifier read passages of at most {m}).",
+                               "这段文字有 {n:,} 个词元；只解释了前 {k} 个（分类器读的段落最多 "
+                               "{m} 个词元）。"),
+    "explain.one_token": ("One token: SHAP has a single token to share the output among, so its "
+                          "value is exact and the picture is simple. Try a line or two.",
+                          "只有一个词元：SHAP 只能把输出全部分给它，所以它的值是精确的，图也很简单。"
+                          "试试一两行文字。"),
+    "explain.units": (
+        "**How to read it.** The **base value** is the model's output with every token hidden; "
+        "each token's SHAP value is how much it moves the output from there, and they add up "
+        "to the output. For the classifier the output is a probability P(genre) from 0 to 1; "
+        "for the GPT it is **log p**, the natural log of the next token's probability (0 = "
+        "certain, −2.3 = p of 0.1). **Spearman ρ** compares rankings: +1 = the view ranks the "
+        "tokens exactly as |SHAP| does, 0 = no relation, −1 = reversed. Labels are "
+        "`position: token`; `·` is a space, `<e5 ba>` the bytes of part of a character.",
+        "**怎么读。** **基准值**是所有词元都被遮住时模型的输出；每个词元的 SHAP 值表示它把输出从"
+        "基准值推动了多少，全部加起来正好等于输出。分类器的输出是概率 P(体裁)，在 0 到 1 之间；"
+        "GPT 的输出是 **log p**，即下一个词元概率的自然对数（0 = 完全确定，−2.3 = 概率 0.1）。"
+        "**斯皮尔曼 ρ** 比较排名：+1 = 该视图给词元的排名与 |SHAP| 完全一致，0 = 无关，−1 = "
+        "完全相反。标签格式是 `位置: 词元`；`·` 是空格，`<e5 ba>` 是某个字符的一部分字节。"),
+}
 
 
 def classifier():
@@ -95,7 +122,8 @@ def status_markdown(e: Explanation, notes: list[str]) -> str:
              f"**Rank agreement with |SHAP| (Spearman):** attention {rho['attention']}, "
              f"gradient × input {rho['grad_x_input']}",
              f"SHAP took {e.seconds:.2f} s for at most {e.max_evals} model evaluations."]
-    return "\n\n".join(lines + [f"⚠️ {common.escape(n)}" for n in notes])
+    return "\n\n".join(lines + [f"⚠️ {common.escape(n)}" for n in notes]
+                       + [t("explain.units", "en")])
 
 
 def confusion_figure(report: dict):
@@ -113,11 +141,14 @@ def report_markdown(r: dict) -> str:
     f1 = ", ".join(f"{g} {v:.3f}" for g, v in zip(r["labels"], r["per_class_f1"], strict=False))
     return (f"**{r['n_passages']} passages** of {r['n_lines']} lines from the six held-out "
             f"plays ({', '.join(r['plays'])}), the same number from each play.\n\n"
-            "| accuracy | macro precision | macro recall | macro-F1 | always one genre |\n"
-            "|---|---|---|---|---|\n"
-            f"| {r['accuracy']:.3f} | {r['macro_precision']:.3f} | {r['macro_recall']:.3f} | "
-            f"{r['macro_f1']:.3f} | {r['majority_accuracy']:.3f} |\n\n"
-            f"F1 per genre: {f1}. Computed in {r['seconds']:.0f} s.")
+            "| measure | value |\n|---|---|\n"  # one row per measure: reads at 390 px too
+            f"| accuracy | {r['accuracy']:.3f} |\n"
+            f"| macro precision | {r['macro_precision']:.3f} |\n"
+            f"| macro recall | {r['macro_recall']:.3f} |\n"
+            f"| macro-F1 | {r['macro_f1']:.3f} |\n"
+            f"| always the most common genre | {r['majority_accuracy']:.3f} |\n\n"
+            f"F1 per genre: {f1}. \"Macro\": the mean over the genres, each counting alike. "
+            f"Computed in {r['seconds']:.0f} s.")
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -135,27 +166,32 @@ def explanation(model: str, text: str, target: str | None, max_evals: int) -> Ex
     return explain_gpt(common.gpt(), common.tokenizer(), text, target, max_evals)
 
 
-def _check(text: str | None, model: str) -> tuple[str, list[str]]:
-    """Validate the text; returns it and notes for the reader."""
+def _check(text: str | None, model: str, lang="en") -> tuple[str, list[str]]:
+    """Validate the text; returns it and notes for the reader (both models were trained on
+    English Shakespeare: the caveat applies to each)."""
     text = common.clean_input(text, "text", max_chars=MAX_TEXT_CHARS)
+    unseen = common.unseen_note(text, lang)
+    return text, [unseen] if unseen else []
+
+
+def _notes(e: Explanation, lang="en") -> list[str]:
+    """What the reader should know about this explanation (counted in tokens, not words:
+    Chinese has no spaces)."""
     notes = []
-    if len(text.split()) == 1:
-        notes.append("One word: SHAP has a single token (or word piece) to share the output "
-                     "among, so the picture is simple. Try a line or two.")
-    if model == "gpt":
-        from lmlab.textcheck import unseen_characters
-
-        unseen = unseen_characters(text)
-        if unseen:
-            notes.append("The GPT never saw these characters in training: "
-                         + " ".join(unseen[:8]) + "; expect noise around them.")
-    return text, notes
+    if e.cut and e.model == "gpt":
+        notes.append(t("explain.cut_gpt", lang, n=e.n_tokens_in, k=len(e.tokens)))
+    elif e.cut:
+        notes.append(t("explain.cut_classifier", lang, n=e.n_tokens_in, k=len(e.tokens),
+                       m=len(e.tokens) + 2))
+    if len(e.tokens) == 1:
+        notes.append(t("explain.one_token", lang))
+    return notes
 
 
-def run(text, model_name, genre, token, max_evals, progress=gr.Progress()):
+def run(text, model_name, genre, token, max_evals, lang="en", progress=gr.Progress()):
     """Explain: returns (text plot iframe, SHAP bars, comparison heatmap, status markdown)."""
     model = MODELS.get(model_name, "classifier")
-    text, notes = _check(text, model)
+    text, notes = _check(text, model, lang)
     max_evals = common.number(max_evals, "Model evaluations", *EVALS_RANGE, whole=True)
 
     target = (None if genre in (None, "", PREDICTED) else genre) if model == "classifier" \
@@ -164,8 +200,8 @@ def run(text, model_name, genre, token, max_evals, progress=gr.Progress()):
     try:
         e = explanation(model, text, target, int(max_evals))
     except ValueError as exc:
-        raise gr.Error(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
-    notes = e.notes + notes
+        raise common.user_error(exc) from None
+    notes = _notes(e, lang) + notes
     plot = iframe(document(text_plot_html(e), "shap text plot"), 240, "shap text plot")
     return (plot, shap_figure(e), comparison_figure(e),
             status_markdown(e, notes))
@@ -185,31 +221,29 @@ def evaluate(progress=gr.Progress()):
     return confusion_figure(r), report_markdown(r)
 
 
-def _warm_up() -> None:
-    """Compile shap's helpers and load the classifier (background thread at start-up)."""
-    from lmlab.explain.shap_values import warm_up
+@load_once(maxsize=1)
+def default_view() -> tuple:
+    """The default passage explained, computed on first view (which also compiles shap's
+    helpers and loads the classifier) and shared read-only afterwards."""
+    return run(EXAMPLE, next(iter(MODELS)), PREDICTED, "", MAX_EVALS["classifier"],
+               progress=lambda *a, **k: None)
 
-    try:
-        warm_up()
-        classifier()
-    except Exception:  # noqa: BLE001  a failure here shows on the first click instead
-        pass
+
+@load_once(maxsize=1)
+def default_report() -> tuple:
+    """The held-out sub-tab's figures, computed when it is first opened."""
+    return evaluate(progress=lambda *a, **k: None)
 
 
 # ----------------------------------------------------------------------------- layout
 
 
-def build() -> None:
-    """Lay out the Explain tab inside the current Blocks context.
-
-    Warms shap up and loads the classifier in the background, so the first click is as fast as
-    later ones.
-    """
-    import threading
-
+def build(lang=None) -> None:
+    """Lay out the Explain tab inside the current Blocks context (nothing computed here: the
+    default explanation on first view, the held-out figures when that sub-tab is opened)."""
     from lmlab.explain.classifier import LABELS
 
-    threading.Thread(target=_warm_up, name="explain-warm-up", daemon=True).start()
+    lang = gr.State("en") if lang is None else lang
 
     gr.Markdown("Which words made the model say that? **SHAP** hides groups of tokens, runs the "
                 "model on each masked copy and shares the change out, token by token "
@@ -234,6 +268,7 @@ def build() -> None:
                                       info=f"At most {EVALS_RANGE[1]} evaluations and "
                                            f"{MAX_TEXT_CHARS:,} characters per explanation, so "
                                            "one takes a few seconds on this server.")
+        stale = gr.Markdown(visible=False)
         status = gr.Markdown()
         with gr.Row():
             plot_html = gr.HTML(label="shap's text plot")
@@ -242,9 +277,13 @@ def build() -> None:
         model.change(switch_model, model, [genre, token, max_evals],
                      api_name="explain_switch_model",
                      show_progress="hidden")
-        gr.on([go_btn.click, text.submit], run, [text, model, genre, token, max_evals],
-              [plot_html, bars, compare, status], api_name="explain",
-              concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
+        outputs = [plot_html, bars, compare, status]
+        common.on_first_view(default_view, outputs, api_name="explain_default")
+        event = gr.on([go_btn.click, text.submit], run, [text, model, genre, token, max_evals,
+                                                         lang],
+                      outputs, api_name="explain",
+                      concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
+        common.mark_stale(event, stale)
     with gr.Tab("Classifier on held-out plays"):
         gr.Markdown("The genre classifier never saw these six plays in training. Rows are the "
                     "true genre, columns the predicted one.")
@@ -254,6 +293,7 @@ def build() -> None:
             metrics = gr.Markdown()
         eval_btn.click(evaluate, None, [cm, metrics], api_name="classifier_report",
                        concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
+        common.on_first_view(default_report, [cm, metrics], api_name="classifier_report_default")
 
 
 if __name__ == "__main__":

@@ -6,66 +6,122 @@ Lesson: lessons/07_generation.en.md.  Code: ``lmlab.generate``.  Run alone:
 
 from __future__ import annotations
 
+import codecs
 import time
 
 import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
+from lmlab.cache import load_once
 from lmlab.generate import SamplingConfig, candidates, generate_stream
 from lmlab.ui import common, server
+from lmlab.ui.i18n import t
 
 MAX_NEW_TOKENS = 400  # cap per request, stated on screen
 TIME_LIMIT_S = 60.0  # a request stops generating after this long (a big hub model, a busy day)
-TOP_SHOWN = 12  # candidates drawn per step
+TOP_SHOWN = 12  # candidates drawn per step (and the chosen token, when it is not among them)
 T_MAX, T_STEP = 2.0, 0.05  # the temperature slider
 TEMPERATURES = np.round(np.arange(0, T_MAX + T_STEP / 2, T_STEP), 2)  # its positions
-MODELS = {  # picker label -> lmlab.ui.common.gpt name
-    "Shakespeare GPT (shipped, 2.2M parameters)": "shakespeare",
+STREAM_EVERY_S = 0.1  # the text is sent at most this often; the figures once, at the end
+MODELS = {  # picker label -> lmlab.models name; the labels' figures are read from each checkpoint
+    "Shakespeare GPT (shipped)": "shakespeare",
     "Shakespeare GPT, int8 weights (the shipped model quantized)": "shakespeare-int8",
-    "Shakespeare GPT, distilled (2 layers, 0.7M parameters)": "shakespeare-distilled",
+    "Shakespeare GPT, distilled": "shakespeare-distilled",
 }
+HUB_CHOICE = "A GPT-2-family model from the Hugging Face hub (type its id below)"
+WORDS = {
+    "generate.intro": (
+        "Type a prompt; the model writes one token at a time. In the text, each new token is "
+        "shaded by how unlikely it was (**darker = less likely**; hover for its probability p). "
+        "Each bar chart shows the candidates for one step: **orange** is the token chosen, "
+        "**blue** the ones it could have chosen, **grey** the ones top-k / top-p cut off. "
+        "*Entropy* measures how unsure the model was, in **nats** (natural-log units: 0 = "
+        "certain, ln 2 ≈ 0.69 = a fair coin, ln 2048 ≈ 7.6 = any token alike). "
+        "`·` is a space, `⏎` a line break, `<e5 ba>` the bytes of part of a character.",
+        "输入提示词，模型一次写出一个词元。文本中每个新词元的底色表示它有多意外（**越深越不可能**；"
+        "鼠标悬停可看概率 p）。每个柱状图是某一步的候选词元：**橙色**是选中的词元，**蓝色**是本可"
+        "选的，**灰色**是被 top-k / top-p 截掉的。*熵*表示模型有多不确定，单位是**奈特**（自然对数"
+        "单位：0 = 完全确定，ln 2 ≈ 0.69 = 抛硬币，ln 2048 ≈ 7.6 = 每个词元都一样）。`·` 是空格，"
+        "`⏎` 是换行，`<e5 ba>` 是某个字符的一部分字节。"),
+    "generate.limits": ("At most {n} new tokens and {s:.0f} s per request.",
+                        "每次请求最多 {n} 个新词元、{s:.0f} 秒。"),
+    "generate.stats": ("{n} tokens, {rate:.1f} tokens/s.", "{n} 个词元，每秒 {rate:.1f} 个。"),
+    "generate.model": ("Model: {params:,} parameters, {layers} layers.",
+                       "模型：{params:,} 个参数，{layers} 层。"),
+    "generate.cut": ("The prompt was cut to its last {n} tokens (the model's context).",
+                     "提示词被截为最后 {n} 个词元（模型的上下文长度）。"),
+    "generate.time": ("Stopped after {s:.0f} s, the time limit of one request.",
+                      "已在 {s:.0f} 秒后停止，这是单次请求的时间上限。"),
+    "generate.stopped": ("Stopped by you after {n} tokens.", "你在生成 {n} 个词元后停止了。"),
+    "generate.no_hub": ("Type a hub model id (e.g. distilgpt2) or pick a shipped model.",
+                        "请输入一个 hub 模型 id（例如 distilgpt2），或选择一个自带的模型。"),
+    "generate.bars_title": ("Candidates, step {step}, temperature {t:g}",
+                            "候选词元：第 {step} 步，温度 {t:g}"),
+    "generate.outside": ("(chosen, outside the top {k})", "（选中，不在前 {k} 名）"),
+}
+
+
+def model_label(label: str) -> str:
+    """A picker label with the model's size read from its checkpoint (never typed in)."""
+    name = MODELS.get(label)
+    if name is None:
+        return label
+    f = common.gpt_facts(name)
+    return f"{label}: {f['params'] / 1e6:.1f}M parameters, {f['n_layer']} layers x {f['n_head']} heads"
 
 
 # ----------------------------------------------------------------------------- figures
 
 
-def candidates_figure(step: dict, temperature: float | None = None):
-    """Bars of the top candidates at one step: chosen in orange, cut by top-k/top-p in grey.
+def candidates_figure(step: dict, temperature: float | None = None, lang: str | None = "en"):
+    """Bars of the top candidates at one step: chosen in orange, cut by top-k/top-p in grey;
+    the chosen token is always shown (last, when it is outside the top ``TOP_SHOWN``).
 
-    With ``temperature``, the bars are the same logits re-scaled by that temperature.
+    With ``temperature``, the bars are the same logits re-scaled by that temperature.  The axis
+    fits the bars (at temperature 2 they are all small) and each bar carries its value.
     """
     cands = step["candidates"]
-    probs, t = cands.probs(step["temperature"] if temperature is None else temperature)
-    labels = [common.token_html(s) for s in step["strings"]]  # plotly reads some HTML: escaped
+    probs, temp = cands.probs(step["temperature"] if temperature is None else temperature)
+    labels = [f"{common.token_html(s)}" for s in step["strings"]]
+    if len(labels) > TOP_SHOWN:  # the chosen token, from outside the top
+        labels[-1] = f"{labels[-1]} {t('generate.outside', lang, k=TOP_SHOWN)}"
     colors = ["#f28e2b" if i == step["token_id"] else "#4e79a7" if kept else "#bab0ac"
               for i, kept in zip(cands.ids, step["kept"], strict=True)]
     fig = go.Figure(go.Bar(x=probs, y=labels, orientation="h", marker_color=colors,
+                           text=[f"{p:.3f}" if p >= 0.0005 else f"{p:.1e}" for p in probs],
+                           textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: p = %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title="probability", range=[0, 1])
-    title = f"step {step['index'] + 1}: candidates at temperature {t:g}"
-    return common.style(fig.update_layout(title=title), height=360)
+    fig.update_xaxes(title="probability p", range=[0, min(1.0, float(max(probs)) * 1.25) or 1])
+    title = t("generate.bars_title", lang, step=step["index"] + 1, t=temp)
+    return common.style(fig.update_layout(title=title), height=380)
 
 
 def entropy_figure(steps: list[dict]):
-    """Entropy of the next-token distribution at each step (nats)."""
-    fig = go.Figure(go.Scatter(y=[s["entropy"] for s in steps], mode="lines+markers",
+    """Entropy of the next-token distribution at each step (nats), steps counted from 1."""
+    fig = go.Figure(go.Scatter(x=list(range(1, len(steps) + 1)), y=[s["entropy"] for s in steps],
+                               mode="lines+markers",
                                text=[common.token_html(s["token"]) for s in steps],
                                hovertemplate="step %{x}: %{y:.2f} nats, chose %{text}"
                                              "<extra></extra>"))
-    fig.update_xaxes(title="step")
+    fig.update_xaxes(title="step", rangemode="tozero")
     fig.update_yaxes(title="entropy (nats)", rangemode="tozero")
     return common.style(fig.update_layout(title="How unsure the model was"), height=260)
 
 
 def text_html(prompt: str, steps: list[dict]) -> str:
-    """The prompt, then each new token shaded by its probability (all text escaped)."""
+    """The prompt, then each new token shaded by its probability (all text escaped).
+
+    A token that completes a character shows it; one that holds only part of a character shows
+    nothing until the character is complete (its bytes are in its tooltip).
+    """
     spans = [f'<span style="opacity:0.65">{common.escape(prompt)}</span>']
     for s in steps:
         alpha = 0.15 + 0.6 * (1 - s["prob"])  # unlikely picks stand out
-        spans.append(f'<span title="p={s["prob"]:.3f}" style="background:rgba(242,142,43,'
-                     f'{alpha:.2f});border-radius:3px">{common.escape(s["token"])}</span>')
+        tip = common.escape(f'p={s["prob"]:.3f} {s["token"]}')
+        spans.append(f'<span title="{tip}" style="background:rgba(242,142,43,'
+                     f'{alpha:.2f});border-radius:3px">{common.escape(s["text"])}</span>')
     return ('<div style="white-space:pre-wrap;font-family:monospace;line-height:1.6">'
             + "".join(spans) + "</div>")
 
@@ -81,7 +137,7 @@ def _settings(temperature, top_k, top_p, max_new, seed) -> tuple:
     try:
         cfg = SamplingConfig(temperature, top_k or None, top_p if top_p < 1 else None)
     except (TypeError, ValueError) as exc:
-        raise gr.Error(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
+        raise common.user_error(exc) from None
     max_new = common.number(max_new, "Max new tokens", 1, MAX_NEW_TOKENS, whole=True)
     try:
         seed = None if seed is None or seed == "" else common.number(seed, "", 0, 2**62, True)
@@ -90,89 +146,156 @@ def _settings(temperature, top_k, top_p, max_new, seed) -> tuple:
     return cfg, max_new, seed
 
 
-def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed):
-    """Stream tokens: yields (text HTML, candidates plot, entropy plot, stats, steps state)."""
+def _model_name(model_choice, hub_id, lang) -> str:
+    """The model the student picked: a shipped one, or the hub id typed when the hub is picked
+    (a typed id never overrides the picker)."""
+    if model_choice == HUB_CHOICE:  # hub_model_name refuses it where hub models are off
+        name = common.hub_model_name(hub_id)
+        if name is None:
+            raise gr.Error(t("generate.no_hub", lang))
+        return name
+    return MODELS.get(model_choice, "shakespeare")
+
+
+def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed, lang="en"):
+    """Stream tokens: yields (text HTML, candidates plot, entropy plot, inspect slider, stats,
+    steps state).  While streaming only the text changes (sent at most every ``STREAM_EVERY_S``);
+    the figures and the stats are written once, at the end (or by ``stopped`` after Stop)."""
     prompt = common.clean_input(prompt, "prompt")
     cfg, max_new, seed = _settings(temperature, top_k, top_p, max_new, seed)
-    name = common.hub_model_name(hub_id) or MODELS.get(model_choice, "shakespeare")
+    name = _model_name(model_choice, hub_id, lang)
     model, tok = common.gpt(name), common.tokenizer(name)
     ids = tok.encode(prompt)
-    notes = [f"Model: {model.num_parameters():,} parameters, {model.config.n_layer} layers."]
+    notes = [t("generate.model", lang, params=model.num_parameters(), layers=model.config.n_layer)]
+    unseen = common.unseen_note(prompt, lang)
+    notes += [unseen] if unseen else []
     if len(ids) > model.config.block_size:
         ids = ids[-model.config.block_size:]
-        notes.append(f"The prompt was cut to its last {model.config.block_size} tokens "
-                     "(the model's context).")
-    steps, t0 = [], time.perf_counter()
+        notes.append(t("generate.cut", lang, n=model.config.block_size))
+    steps, t0, sent = [], time.perf_counter(), 0.0
+    chars = codecs.getincrementaldecoder("utf-8")(errors="replace")  # whole characters only
     stream = generate_stream(model, ids, max_new, cfg.temperature, cfg.top_k, cfg.top_p, seed)
     for i, step in enumerate(stream):  # per step: a few numbers, not the vocabulary's logits
-        cands = candidates(step.logits, TOP_SHOWN, TEMPERATURES)
+        cands = candidates(step.logits, TOP_SHOWN, TEMPERATURES, include=step.token_id)
         steps.append({"index": i, "token_id": step.token_id, "prob": step.prob,
-                      "token": tok.decode([step.token_id]), "entropy": step.entropy,
-                      "temperature": cfg.temperature, "candidates": cands,
-                      "kept": step.kept[cands.ids].tolist(),
-                      "strings": tok.token_strings(cands.ids.tolist())})
-        over_time = time.perf_counter() - t0 > TIME_LIMIT_S and i < max_new - 1
+                      "token": tok.token_display([step.token_id])[0],
+                      "text": chars.decode(tok.token_bytes(step.token_id)),
+                      "entropy": step.entropy, "temperature": cfg.temperature,
+                      "candidates": cands, "kept": step.kept[cands.ids].tolist(),
+                      "strings": tok.token_display(cands.ids.tolist())})
+        now = time.perf_counter()
+        over_time = now - t0 > TIME_LIMIT_S and i < max_new - 1
         if over_time:
-            notes.append(f"Stopped after {TIME_LIMIT_S:.0f} s, the time limit of one request.")
-        if i % 4 == 0 or i == max_new - 1 or over_time:
-            rate = (i + 1) / (time.perf_counter() - t0)
-            stats = f"{i + 1} tokens, {rate:.1f} tokens/s. " + " ".join(notes)
-            yield (text_html(prompt, steps), candidates_figure(steps[-1]), entropy_figure(steps),
-                   stats, steps, gr.update(maximum=max(len(steps), 2), value=len(steps)))
-        if over_time:
+            notes.append(t("generate.time", lang, s=TIME_LIMIT_S))
+        last = i == max_new - 1 or over_time
+        if last:
+            yield (text_html(prompt, steps), *finish(steps, lang),
+                   _stats(steps, now - t0, notes, lang), steps)
             return
+        if now - sent >= STREAM_EVERY_S:  # cheap: the text only; the stats and figures are
+            sent = now  # written at the end or by Stop (so a late stream cannot overwrite them)
+            yield (text_html(prompt, steps), gr.skip(), gr.skip(), gr.skip(), gr.skip(), steps)
 
 
-def inspect(steps, index, temperature):
+def _stats(steps: list[dict], seconds: float, notes: list[str], lang) -> str:
+    rate = len(steps) / max(seconds, 1e-9)
+    return " ".join([t("generate.stats", lang, n=len(steps), rate=rate), *notes])
+
+
+def finish(steps, lang="en") -> tuple:
+    """The figures of a finished (or stopped) run: candidates of the last step, entropy per
+    step, the inspect slider's range."""
+    if not steps:
+        return gr.skip(), gr.skip(), gr.skip()
+    return (candidates_figure(steps[-1], lang=lang), entropy_figure(steps),
+            gr.update(maximum=max(len(steps), 2), value=len(steps)))
+
+
+def stopped(steps, stats, lang="en") -> tuple:
+    """After Stop: the figures of what was generated, and the stats say it was stopped."""
+    if not steps:
+        return gr.skip(), gr.skip(), gr.skip(), t("generate.stopped", lang, n=0)
+    return (*finish(steps, lang), t("generate.stopped", lang, n=len(steps)))
+
+
+def inspect(steps, index, temperature, lang="en"):
     """Re-draw one step's candidates, re-scaled by the temperature slider's current value."""
     if not steps:
         return None
     index = common.number(index or 1, "Inspect step", 1, MAX_NEW_TOKENS, whole=True)
     temperature = common.number(temperature, "Temperature", 0, 100)
     step = steps[min(max(index, 1), len(steps)) - 1]
-    return candidates_figure(step, temperature)
+    return candidates_figure(step, temperature, lang)
 
 
 # ----------------------------------------------------------------------------- layout
 
 
-def build() -> None:
-    """Lay out the Generate tab inside the current Blocks context."""
-    gr.Markdown("Type a prompt; the model writes one token at a time. Each bar chart shows the "
-                "candidates for one step: **orange** is the token chosen, **blue** the ones it "
-                "could have chosen, **grey** the ones top-k / top-p cut off. "
-                f"At most {MAX_NEW_TOKENS} new tokens and {TIME_LIMIT_S:.0f} s per request.")
+DEFAULTS = dict(prompt="ROMEO.\n", temperature=0.8, top_k=40, top_p=1.0, max_new=120, seed=0)
+
+
+@load_once(maxsize=2)
+def default_view(lang: str = "en") -> tuple:
+    """The default prompt's run, computed on first view and kept: the tab opens filled."""
+    d = DEFAULTS
+    *_, last = run(d["prompt"], next(iter(MODELS)), "", d["temperature"], d["top_k"], d["top_p"],
+                   d["max_new"], d["seed"], lang)
+    return last
+
+
+def build(lang=None) -> None:
+    """Lay out the Generate tab inside the current Blocks context (its default run is computed
+    on first view, not here)."""
+    lang = gr.State("en") if lang is None else lang
+    d = DEFAULTS
+    gr.Markdown(t("generate.intro", "en") + " " + t("generate.limits", "en", n=MAX_NEW_TOKENS,
+                                                     s=TIME_LIMIT_S))
     steps = gr.State([], time_to_live=common.STATE_TTL_S)
+    hub_on = common.hub_enabled()  # LMLAB_HUB=1 only (an online Space)
+    choices = [(model_label(k), k) for k in MODELS] + ([(HUB_CHOICE, HUB_CHOICE)] if hub_on else [])
     with gr.Row():
         with gr.Column(scale=2):
-            prompt = gr.Textbox("ROMEO.\n", label="Prompt", lines=3, max_length=common.MAX_CHARS)
-            model = gr.Dropdown(list(MODELS), value=next(iter(MODELS)), label="Model")
-            hub_id = gr.Textbox(label="Or a GPT-2-family hub id, online only (e.g. distilgpt2)",
-                                max_length=100, placeholder="leave empty for the shipped model",
-                                visible=common.hub_enabled())  # LMLAB_HUB=1 only
+            prompt = gr.Textbox(d["prompt"], label="Prompt", lines=3, max_length=common.MAX_CHARS)
+            model = gr.Dropdown(choices, value=next(iter(MODELS)), label="Model")
+            hub_id = gr.Textbox(label="Hub model id (used only when the hub model is picked above; "
+                                "downloaded from the Hugging Face hub, so it needs the internet)",
+                                max_length=100, placeholder="e.g. distilgpt2", visible=hub_on)
             with gr.Row():
                 go_btn = gr.Button("Generate", variant="primary")
                 stop_btn = gr.Button("Stop")
         with gr.Column(scale=1):
-            temperature = gr.Slider(0, T_MAX, value=0.8, step=T_STEP,
-                                    label="Temperature (0 = greedy)")
-            top_k = gr.Slider(0, 200, value=40, step=1, label="Top-k (0 = off)")
-            top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="Top-p (1 = off)")
-            max_new = gr.Slider(1, MAX_NEW_TOKENS, value=120, step=1, label="Max new tokens")
-            seed = gr.Number(0, label="Seed (same seed, same text)", precision=0)
+            temperature = gr.Slider(0, T_MAX, value=d["temperature"], step=T_STEP,
+                                    label="Temperature (0 = greedy)",
+                                    info="logits ÷ T before softmax: < 1 sharper, > 1 flatter")
+            top_k = gr.Slider(0, 200, value=d["top_k"], step=1, label="Top-k (0 = off)",
+                              info="draw only from the k likeliest tokens")
+            top_p = gr.Slider(0.05, 1, value=d["top_p"], step=0.05, label="Top-p (1 = off)",
+                              info="draw from the fewest likeliest tokens whose p adds up to p")
+            max_new = gr.Slider(1, MAX_NEW_TOKENS, value=d["max_new"], step=1,
+                                label="Max new tokens")
+            seed = gr.Number(d["seed"], label="Seed (same seed, same text)", precision=0)
+    stale = gr.Markdown(visible=False)
     out = gr.HTML(label="Text")
     stats = gr.Markdown()
     with gr.Row():
         bars = gr.Plot(label="Candidates")
         with gr.Column():
             entropy = gr.Plot(label="Entropy per step")
-            pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label="Inspect step")
-    event = go_btn.click(run, [prompt, model, hub_id, temperature, top_k, top_p, max_new, seed],
-                         [out, bars, entropy, stats, steps, pick], api_name="generate",
-                         concurrency_limit=4, concurrency_id=server.GENERATE)
-    stop_btn.click(None, cancels=[event])
-    gr.on([pick.release, temperature.change], inspect, [steps, pick, temperature], bars,
-          api_name="inspect_step", show_progress="hidden", trigger_mode="always_last")
+            pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label="Inspect step",
+                             info="the step whose candidates the bar chart shows")
+    outputs = [out, bars, entropy, pick, stats, steps]
+    common.on_first_view(lambda: default_view("en"), outputs, api_name="generate_default")
+    event = go_btn.click(run, [prompt, model, hub_id, temperature, top_k, top_p, max_new, seed,
+                               lang], outputs, api_name="generate", concurrency_limit=4,
+                         concurrency_id=server.GENERATE)
+    common.mark_stale(event, stale)
+    stop_btn.click(None, cancels=[event]).then(stopped, [steps, stats, lang],
+                                               [bars, entropy, pick, stats],
+                                               api_name="generate_stopped",
+                                               queue=False)  # cheap: answer at once
+    gr.on([pick.release, pick.input, temperature.release, temperature.input], inspect,
+          [steps, pick, temperature, lang], bars, api_name="inspect_step", show_progress="hidden",
+          trigger_mode="always_last")
 
 
 if __name__ == "__main__":

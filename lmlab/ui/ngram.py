@@ -10,9 +10,9 @@ import gradio as gr
 import numpy as np
 
 from lmlab import compare
+from lmlab.cache import load_once
 from lmlab.data import read_work, works_in
 from lmlab.ngram import MAX_ORDER, SMOOTHINGS
-from lmlab.textcheck import unseen_characters
 from lmlab.ui import common
 from lmlab.ui.ngram_views import (
     SMOOTHING_LABELS,
@@ -48,17 +48,12 @@ def _controls(order, smoothing) -> tuple[int, str]:
     return n, smoothing
 
 
-def _ids(text, what: str) -> tuple[list[int], list[str]]:
-    """Token ids of a prompt or passage, and notes; errors if nothing in it was ever seen."""
+def _ids(text, what: str, lang="en") -> tuple[list[int], list[str]]:
+    """Token ids of a prompt or passage, and notes (the caveat when the models never saw some
+    of its characters: such text is accepted, as everywhere in LM Lab)."""
     text = common.clean_input(text, what)
-    unseen = unseen_characters(text)
-    if unseen and not any(c not in unseen for c in text if not c.isspace()):
-        raise gr.Error(f"None of the characters in the {what} occur in the training works "
-                       f"(for example {unseen[0]!r}), so neither model has anything to go on. "
-                       "Please type some English.")
-    notes = [f"Characters never seen in training: {' '.join(unseen[:10])}; both models will "
-             "be guessing there."] if unseen else []
-    return common.tokenizer().encode(text), notes
+    unseen = common.unseen_note(text, lang)
+    return common.tokenizer().encode(text), [unseen] if unseen else []
 
 
 def predict(prompt, order, smoothing, seed):
@@ -85,7 +80,7 @@ def why_html(nt, n_ids: int, notes: list[str]) -> str:
     e, n = nt.explanation, nt.order
     ctx = "".join("<code style='border:1px solid #999;padding:0 3px;margin:0 1px'>"
                   f"{common.token_html(s)}</code>"
-                  for s in common.tokenizer().token_strings(list(e.context)))
+                  for s in common.tokenizer().token_display(list(e.context)))
     lines = []
     if n_ids < n - 1:
         lines.append(f"The prompt has {n_ids} token(s), fewer than the {n - 1} an order-{n} "
@@ -128,7 +123,8 @@ def color_passage(passage, order, smoothing):
         raise gr.Error("The passage needs at least two tokens: the first is only context.")
     s = compare.surprisal(common.gpt(), ids, n, smoothing)
     less = int(np.sum(s.gpt_bits < s.ngram_bits))
-    summary = (f"{len(ids) - 1} tokens scored. Perplexity of this passage: "
+    summary = (f"{len(ids) - 1} tokens scored. Perplexity of this passage (2 to the mean "
+               "surprisal in bits: as unsure as a fair pick among that many tokens): "
                f"{_model_name(n, smoothing)} {fmt_perplexity(s.ngram_perplexity)}, GPT "
                f"{fmt_perplexity(s.gpt_perplexity)}. The GPT was less surprised on {less} of "
                f"{len(ids) - 1} tokens. " + " ".join(notes))
@@ -157,25 +153,44 @@ def _default_line(slug: str, phrase: str) -> int:
     return next((i for i, line in enumerate(read_work(slug).split("\n")) if phrase in line), 0)
 
 
+DEFAULTS = dict(prompt="ROMEO.\nBut soft, what light through yonder", order=3,
+                smoothing="kneser_ney", seed=0)
+
+
+@load_once(maxsize=1)
+def default_view() -> tuple:
+    """Every panel for the default prompt and passage, computed on first view (which also warms
+    the n-gram tables that Compare uses) and shared read-only afterwards."""
+    d, (slug, phrase) = DEFAULTS, DEFAULT_PASSAGE
+    passage = compare.passage(slug, _default_line(slug, phrase))
+    return (*predict(d["prompt"], d["order"], d["smoothing"], d["seed"]),
+            *color_passage(passage, d["order"], d["smoothing"]),
+            *heldout(d["order"], d["smoothing"]))
+
+
 def build() -> None:
     """Lay out the N-gram vs neural tab inside the current Blocks context."""
     gr.Markdown("Before neural networks, a language model was a **table of counts**: an "
                 "*n-gram model* predicts the next token from the n − 1 tokens before it "
                 "(`lmlab/ngram.py`). Here it faces the GPT on the same tokens "
-                "(`lmlab/compare.py`). **Compare** fills every panel below.")
+                "(`lmlab/compare.py`). **Compare** fills every panel below. Bars are labelled "
+                "`token id:token` (`·` is a space, `⏎` a line break, `<e5 ba>` the bytes of part "
+                "of a character); p is a probability.")
     val = works_in("val")
     slug, phrase = DEFAULT_PASSAGE
     with gr.Row():
         with gr.Column(scale=2):
-            prompt = gr.Textbox("ROMEO.\nBut soft, what light through yonder", label="Prompt",
+            prompt = gr.Textbox(DEFAULTS["prompt"], label="Prompt",
                                 lines=3, max_length=common.MAX_CHARS)
             go_btn = gr.Button("Compare", variant="primary")
         with gr.Column(scale=1):
             order = gr.Slider(1, MAX_ORDER, value=3, step=1,
-                              label="Order n (the perplexity plot shows which n does best)")
+                              label="Order n (the perplexity plot shows which n does best)",
+                              info="the n-gram model reads the n − 1 tokens before the next one")
             smoothing = gr.Dropdown([(v, k) for k, v in SMOOTHING_LABELS.items()],
                                     value="kneser_ney", label="Smoothing")
             seed = gr.Number(0, label="Seed for the samples", precision=0)
+    stale = gr.Markdown(visible=False)
     why = gr.HTML(label="Which n-gram table answered")
     with gr.Row():
         ngram_bars = gr.Plot(label="n-gram: next token")
@@ -185,7 +200,8 @@ def build() -> None:
             gr.Textbox(label=f"{who} sample ({SAMPLE_TOKENS} tokens, temperature 1)", lines=6,
                        interactive=False) for who in ("n-gram", "GPT"))
     gr.Markdown("### A held-out passage, coloured by surprisal\nHow surprised each model is "
-                "by each token of text neither ever trained on (−log₂ p, in bits).")
+                "by each token of text neither ever trained on: −log₂ p, in **bits** (1 bit = "
+                "as surprised as by a fair coin's side; p = 1/1024 is 10 bits).")
     with gr.Row():
         work = gr.Dropdown([(w.title, w.slug) for w in val], value=slug, label="Held-out work")
         line = gr.Number(_default_line(slug, phrase), label="From line", precision=0)
@@ -195,15 +211,23 @@ def build() -> None:
                          max_length=common.MAX_CHARS)
     colored = gr.HTML()
     summary = gr.Markdown()
-    gr.Markdown("### Held-out figures")
+    gr.Markdown("### Held-out figures\n**Perplexity** = 2^(mean bits per token): lower is "
+                "better. **Sparsity**: the share of held-out n-grams never seen in training, "
+                "the reason counts fail as n grows.")
     note = gr.Markdown()
     with gr.Row():
         ppl_plot = gr.Plot(label="Perplexity against n")
         sparse_plot = gr.Plot(label="Sparsity")
     gr.Markdown("### A novel phrase: where counts fail and the network generalises")
     novel = gr.HTML()
-    (go_btn.click(predict, [prompt, order, smoothing, seed],
-                  [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample], api_name="ngram_predict")
+    common.on_first_view(default_view, [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample,
+                                        colored, summary, ppl_plot, sparse_plot, novel, note],
+                         api_name="ngram_default")
+    compare_event = go_btn.click(predict, [prompt, order, smoothing, seed],
+                                 [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample],
+                                 api_name="ngram_predict")
+    common.mark_stale(compare_event, stale)
+    (compare_event
      .then(color_passage, [passage, order, smoothing], [colored, summary],
            api_name="ngram_surprisal")
      .then(heldout, [order, smoothing], [ppl_plot, sparse_plot, novel, note],

@@ -40,7 +40,8 @@ def _model_name(order: int, smoothing: str) -> str:
 
 def bars_figure(cands, title: str, x_max: float, color: str):
     """Horizontal bars of one model's top-k next tokens."""
-    labels = [f"{c.token_id}:{common.token_html(c.token)}" for c in cands]
+    shown = common.tokenizer().token_display([c.token_id for c in cands])  # <e5 ba>, never �
+    labels = [f"{c.token_id}:{common.token_html(t)}" for c, t in zip(cands, shown, strict=True)]
     fig = go.Figure(go.Bar(x=[c.prob for c in cands], y=labels, orientation="h",
                            marker_color=color, text=[fmt_prob(c.prob) for c in cands],
                            textposition="outside", cliponaxis=False,
@@ -67,9 +68,10 @@ def perplexity_figure(curve):
             fig.add_annotation(x=n, y=0.95, yref="paper", text="∞", showarrow=False,
                                font_size=20, hovertext=INFINITE)
     fig.add_hline(y=curve.gpt, line_dash="dash", line_color="#f28e2b")
-    fig.add_annotation(x=1, xref="paper", xanchor="right", y=math.log10(curve.gpt),
-                       yanchor="bottom", text=f"GPT {curve.gpt:,.1f}", showarrow=False,
-                       font_color="#f28e2b")  # a log axis takes log10(y)
+    fig.add_annotation(x=0, xref="paper", xanchor="left", y=math.log10(curve.gpt),
+                       yanchor="top", text=f"GPT {curve.gpt:,.1f}", showarrow=False,
+                       font_color="#f28e2b")  # a log axis takes log10(y); below the line, left
+    # (the n-gram labels sit above their points: at n = 1 far above the GPT's line)
     values = [p for _, p in finite] + [curve.gpt]
     lo, hi = min(values) / 1.6, max(values) * 1.6
     ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if lo <= t <= hi]
@@ -118,7 +120,8 @@ def surprisal_html(s) -> str:
                     f"{common.escape(fmt_perplexity(ppl))}</p><div style='white-space:pre-wrap;"
                     f"font-family:monospace;line-height:1.7'>{''.join(spans)}</div>")
     legend = (f"<p style='opacity:0.8'>Colour: surprisal −log₂ p, white 0 bits → red "
-              f"{MAX_BITS:g}+ bits; purple: probability 0 (∞). Hover a token for its p.</p>")
+              f"{MAX_BITS:g}+ bits; purple: probability 0 (∞); grey: the first token (context "
+              "only). Hover a token for its p.</p>")
     return "<div>" + "<hr>".join(rows) + legend + "</div>"
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from lmlab.attention import causal_mask
+from lmlab.cache import load_once
 from lmlab.positional import (
     KINDS,
     alibi_bias,
@@ -159,9 +160,9 @@ def encoded_scores(text, head, show):
     if not 0 <= head < H:
         raise gr.Error(f"The head must be between 0 and {H - 1}.")
     ids = tok.encode(text)
-    note = ""
+    note = common.unseen_note(text) or ""
     if len(ids) > block:
-        note = f"The text has {len(ids)} tokens; only the first {block} (the context) are used."
+        note += f" The text has {len(ids)} tokens; only the first {block} (the context) are used."
         ids = ids[:block]
     if len(ids) < 2:
         raise gr.Error("This text is a single token: there is no order to encode. "
@@ -176,7 +177,7 @@ def encoded_scores(text, head, show):
         mats.append(m)
         titles.append(KIND_NAMES[kind])
     what = "weights (softmax)" if weights else "scores q·k/√d (+ bias)"
-    fig = plots.heatmap_grid(mats, titles, plots.token_axis(tok.token_strings(ids)),
+    fig = plots.heatmap_grid(mats, titles, plots.token_axis(tok.token_display(ids)),
                              f"Layer 0, head {head}: {what} under each encoding",
                              cols=3, diverging=not weights, height_per_row=330)
     return fig, note
@@ -185,42 +186,61 @@ def encoded_scores(text, head, show):
 # ----------------------------------------------------------------------------- layout
 
 
+N0, PAIR0 = 64, 6  # the defaults: pair 6 turns 0.1 rad a step, one turn in 64 positions
+
+
+@load_once(maxsize=1)
+def default_view() -> tuple:
+    """Every figure for the defaults: computed on first view, then shared read-only."""
+    return (*tables(N0), rotation(PAIR0, N0), *encoded_scores(DEFAULT_TEXT, 0, "weights"))
+
+
 def build() -> None:
-    """Lay out the Positional tab inside the current Blocks context (defaults computed once)."""
-    n0, pair0 = 64, 6  # pair 6 turns 0.1 rad a step: one turn in 64 positions
-    block = common.gpt().config.block_size
-    hs = common.gpt().config.n_embd // common.gpt().config.n_head
-    t0 = tables(n0)
+    """Lay out the Positional tab inside the current Blocks context (its figures are computed on
+    first view, not here)."""
+    f = common.gpt_facts()
+    block, hs = f["block_size"], f["n_embd"] // f["n_head"]
     gr.Markdown("Attention by itself cannot tell *where* a token is. Here are four answers, "
-                "each computed by `lmlab.positional` (hover for the numbers).")
-    n_pos = gr.Slider(2, block, value=n0, step=1, label="Positions")
+                "each computed by `lmlab.positional` (hover for the numbers). Rows are positions "
+                "0, 1, 2, ...; columns the dimensions of the vector added to (or rotating) each "
+                "token's embedding; colours: red positive, blue negative, white 0.")
+    n_pos = gr.Slider(2, block, value=N0, step=1, label="Positions",
+                      info=f"how many positions to draw (up to the GPT's context, {block})")
     with gr.Row():
-        sin_p, wpe_p = gr.Plot(t0[0], show_label=False), gr.Plot(t0[1], show_label=False)
+        sin_p, wpe_p = gr.Plot(show_label=False), gr.Plot(show_label=False)
     with gr.Row():
-        rope_p, alibi_p = gr.Plot(t0[2], show_label=False), gr.Plot(t0[3], show_label=False)
-    sim_p = gr.Plot(t0[4], show_label=False)
+        rope_p, alibi_p = gr.Plot(show_label=False), gr.Plot(show_label=False)
+    sim_p = gr.Plot(show_label=False)
     gr.Markdown("### RoPE: one pair of a query turning as the position grows\n"
                 "Early pairs turn fast, late pairs slowly. A query at position m turns by "
                 "m·θ, a key at n by n·θ: the angle between them, and so their dot product, "
                 "depends only on m − n.")
-    pair = gr.Slider(0, hs // 2 - 1, value=pair0, step=1, label="Pair i")
-    rot_p = gr.Plot(rotation(pair0, n0), show_label=False)
+    pair = gr.Slider(0, hs // 2 - 1, value=PAIR0, step=1, label="Pair i",
+                     info=f"which of the {hs // 2} (x, y) pairs of a head's {hs} dimensions")
+    rot_p = gr.Plot(show_label=False)
     gr.Markdown("### What each encoding does to the shipped GPT's first layer\n"
                 "Only **learned** is what the model was trained with; the others are "
-                "counterfactuals on the same weights (see `scores_with_encoding`).")
+                "counterfactuals on the same weights (see `scores_with_encoding`). Labels are "
+                "`position:token`; `·` is a space, `<e5 ba>` the bytes of part of a character.")
     with gr.Row():
         text = gr.Textbox(DEFAULT_TEXT, label="Sentence", max_length=common.MAX_CHARS, scale=3)
-        head = gr.Slider(0, common.gpt().config.n_head - 1, value=0, step=1, label="Head")
-        show = gr.Radio(["weights", "scores"], value="weights", label="Show")
-    fig0, note0 = encoded_scores(DEFAULT_TEXT, 0, "weights")
-    scores_p = gr.Plot(fig0, show_label=False)
-    note = gr.Markdown(note0)
-    n_pos.release(tables, n_pos, [sin_p, wpe_p, rope_p, alibi_p, sim_p],
-                  api_name="positional_tables", trigger_mode="always_last")
-    gr.on([pair.release, n_pos.release], rotation, [pair, n_pos], rot_p, api_name="rope_rotation",
-          trigger_mode="always_last", show_progress="minimal")
-    gr.on([text.submit, head.release, show.change], encoded_scores, [text, head, show],
-          [scores_p, note], api_name="encoding_scores", trigger_mode="always_last")
+        head = gr.Slider(0, f["n_head"] - 1, value=0, step=1, label="Head")
+        show = gr.Radio(["weights", "scores"], value="weights", label="Show",
+                        info="weights: after softmax (rows sum to 1); scores: q·k/√d before it")
+    stale = gr.Markdown(visible=False)
+    scores_p = gr.Plot(show_label=False)
+    note = gr.Markdown()
+    tables_out = [sin_p, wpe_p, rope_p, alibi_p, sim_p]
+    common.on_first_view(default_view, [*tables_out, rot_p, scores_p, note],
+                         api_name="positional_default")
+    gr.on([n_pos.release, n_pos.input], tables, n_pos, tables_out,
+          api_name="positional_tables", trigger_mode="always_last")
+    gr.on([pair.release, n_pos.release, pair.input, n_pos.input], rotation, [pair, n_pos], rot_p,
+          api_name="rope_rotation", trigger_mode="always_last", show_progress="minimal")
+    scores_event = gr.on([text.submit, head.release, head.input, show.change], encoded_scores,
+                         [text, head, show], [scores_p, note], api_name="encoding_scores",
+                         trigger_mode="always_last")
+    common.mark_stale(scores_event, stale)
 
 
 if __name__ == "__main__":

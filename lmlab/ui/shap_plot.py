@@ -1,29 +1,48 @@
-"""shap's text plot of an explanation, as safe HTML for a sandboxed iframe.
+"""shap's text plot of an explanation, as safe HTML for a sandboxed iframe, its colours repaired.
 
 Tool: the UI layer.  Tab: Explain.  Values from ``lmlab.explain.shap_values``.
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from lmlab.explain.shap_values import Explanation
+
+NUMPY_SCALAR = re.compile(r"np\.(?:float|int)\d*\(([-+0-9.eE]+)\)")  # np.float64(255.0) -> 255.0
+CSS_COLOR = re.compile(r"rgba?\(\s*[-+0-9.eE]+\s*(?:,\s*[-+0-9.eE]+\s*){2,3}\)")
+
+
+def repair_colors(doc: str) -> str:
+    """shap 0.51 formats its colours with numpy scalars' repr under NumPy 2: it writes
+    ``rgba(np.float64(255.0), ...)``, which is not CSS, so the browser draws every token and
+    the force bar with no colour at all.  Put the plain numbers back.
+
+    >>> repair_colors("color: rgba(np.float64(255.0), np.float64(0.5), 0, np.float64(1.0))")
+    'color: rgba(255.0, 0.5, 0, 1.0)'
+    """
+    return NUMPY_SCALAR.sub(r"\1", doc)
 
 
 def text_plot_html(expl: Explanation) -> str:
     """shap's own text plot (self-contained HTML with inline scripts), every token escaped.
 
-    shap escapes only ``<`` and ``>``; we escape ``&`` and quotes too, before shap sees them.
-    Show it in a sandboxed ``<iframe srcdoc=...>``: ``gr.HTML`` runs no scripts.
+    The tokens are ``expl.tokens`` (a GPT byte token that is part of a character shows as its
+    bytes, ``<e5 ba>``, not the character three times); shap escapes only ``<`` and ``>``, so
+    we escape ``&`` and quotes too, before shap sees them.  Show it in a sandboxed
+    ``<iframe srcdoc=...>``: ``gr.HTML`` runs no scripts.
     """
     import html
 
     import shap
 
     sv = expl.shap_explanation
-    data = np.array([html.escape(str(s), quote=True) for s in np.asarray(sv.data)], dtype=object)
+    tokens = expl.tokens if len(expl.tokens) == len(np.asarray(sv.values)) else np.asarray(sv.data)
+    data = np.array([html.escape(str(s), quote=True) for s in tokens], dtype=object)
     safe = shap.Explanation(values=np.asarray(sv.values), base_values=sv.base_values, data=data,
                             hierarchical_values=getattr(sv, "hierarchical_values", None),
                             clustering=getattr(sv, "clustering", None))
     safe.output_names = html.escape(expl.target_label(), quote=True)  # a str: shown as the title
-    return shap.plots.text(safe, display=False)
+    return repair_colors(shap.plots.text(safe, display=False))

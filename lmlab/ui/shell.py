@@ -31,9 +31,11 @@ WORDS = {
     "app.header": (
         "# LM Lab\nLook inside real, working language models. Every number on screen is computed by "
         "the `lmlab` package (each tab names its module). Default model: a GPT-2-shaped **Shakespeare "
-        "GPT** (2.2M parameters) trained from scratch on a CPU. Everything runs offline.",
+        "GPT** (small: its size is on the Generate tab) trained from scratch on a CPU. Everything runs "
+        "offline.",
         "# LM Lab\n走进真实、能运行的语言模型内部。屏幕上的每个数字都由 `lmlab` 包计算得出（每个标签页都注明了"
-        "对应的模块）。默认模型是一个 GPT-2 结构的**莎士比亚 GPT**（220 万参数），在 CPU 上从零训练而成。"
+        "对应的模块）。默认模型是一个 GPT-2 结构的**莎士比亚 GPT**（规模很小，参数量见“生成”标签页），"
+        "在 CPU 上从零训练而成。"
         "全部离线运行。"),
     "app.switch": ("Language · 语言", "语言 · Language"),
     "tab.lessons": ("Lessons", "课程"),
