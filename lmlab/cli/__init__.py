@@ -2,6 +2,7 @@
 
 Tool: the command line.  Modules: ``lmlab.cli.common`` (usage errors, loading), ``lmlab.cli.train``,
 ``lmlab.cli.generate``, ``lmlab.cli.evaluate``, ``lmlab.cli.explain``, ``lmlab.cli.bench``.
+``lmlab.cli.compress``: ``lmlab export --format onnx``.
 
 Run ``lmlab --help`` or ``lmlab SUBCOMMAND --help``.  Errors are one plain line on stderr and a
 non-zero exit status; ``--json`` prints machine-readable results on stdout.  Each subcommand
@@ -16,10 +17,12 @@ import sys
 
 from lmlab.cli import bench, evaluate, explain, generate, train
 from lmlab.cli.common import UsageError
+from lmlab.cli.compress import add_export
 
 COMMANDS = [train.add_train, train.add_distill, evaluate.add_quantize, generate.add_generate,
             evaluate.add_eval, generate.add_ngram, explain.add_finetune, explain.add_explain,
             bench.add_bench]
+COMMANDS += [add_export]  # lmlab.cli.compress
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -80,3 +80,21 @@ def onnx_generate(session, ids, max_new_tokens: int, block_size: int) -> torch.T
         logits = onnx_logits(session, ids[:, -block_size:])
         ids = torch.cat([ids, logits[:, -1].argmax(-1, keepdim=True)], dim=1)
     return ids
+
+
+def quantize_onnx(src: str | Path, out: str | Path) -> Path:
+    """ONNX Runtime's own dynamic int8 quantization of an exported graph (per-channel weights).
+
+    torch's exporter cannot write lmlab's int8 kernels, so the int8 ONNX file is made by
+    ONNX Runtime from the float one: its MatMuls become int8 weights times activations
+    quantized on the fly, as ``lmlab.compress.kernels.Int8Linear`` does.
+    """
+    import logging
+
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        raise ValueError("ONNX Runtime is not installed: pip install 'lmlab[onnx]'") from None
+    logging.getLogger().setLevel(logging.ERROR)  # a note suggesting pre-processing
+    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    return Path(out)
