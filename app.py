@@ -6,7 +6,7 @@ change the address).
 
 import gradio as gr
 
-from lmlab.ui import attention, explain, generate, ngram, positional
+from lmlab.ui import attention, compress, explain, generate, ngram, positional
 
 HEADER = """# LM Lab
 Look inside real, working language models. Every number on screen is computed by the `lmlab`
@@ -15,7 +15,8 @@ package (open it: each tab names its module). Default model: a GPT-2-shaped **Sh
 Everything runs offline."""
 
 TABS = [("N-gram vs neural", ngram), ("Generate", generate), ("Attention", attention),
-        ("Positional", positional), ("Explain", explain)]  # in teaching order
+        ("Positional", positional), ("Explain", explain),
+        ("Compress", compress)]  # in teaching order
 
 
 def build_app() -> gr.Blocks:

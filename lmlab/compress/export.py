@@ -98,3 +98,19 @@ def quantize_onnx(src: str | Path, out: str | Path) -> Path:
     logging.getLogger().setLevel(logging.ERROR)  # a note suggesting pre-processing
     quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
     return Path(out)
+
+
+class OnnxModel:
+    """An ONNX Runtime session that answers like a GPT: ``model(idx).logits`` and ``.config``,
+    so ``lmlab.evaluate.perplexity`` scores the ONNX file with the same code as the GPT."""
+
+    def __init__(self, path: str | Path, config, threads: int = 1):
+        self.session, self.config, self.path = onnx_session(path, threads), config, Path(path)
+
+    def eval(self) -> OnnxModel:
+        return self
+
+    def __call__(self, idx: torch.Tensor):
+        from lmlab.gpt import GPTOutput
+
+        return GPTOutput(onnx_logits(self.session, idx))

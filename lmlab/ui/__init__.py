@@ -10,6 +10,8 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.attention``   Attention
 - ``lmlab.ui.positional``  Positional
 - ``lmlab.ui.explain``     Explain
+- ``lmlab.ui.compress``    Compress (figures: ``lmlab.ui.compress_views``; distil live:
+  ``lmlab.ui.compress_live``)
 - ``lmlab.ui.common``      core errors as ``gr.Error``, input checks, plot style
 - ``lmlab.ui.plots``       token-labelled heatmaps
 - ``lmlab.ui.html``        sandboxed rich HTML (bertviz, shap) and vendored JS
