@@ -34,6 +34,7 @@ def build_app() -> gr.Blocks:
 
 if __name__ == "__main__":
     from lmlab.ui.common import configure_server
+    from lmlab.ui.i18n import I18N
 
     configure_server()  # one torch thread per request, few malloc arenas
-    build_app().launch()
+    build_app().launch(i18n=I18N())  # static words (label()) in the browser's language

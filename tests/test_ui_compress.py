@@ -51,7 +51,7 @@ def test_scatter_and_table_show_every_point_in_the_users_language():
               Point("onnx", "onnx", 10_000_000, 7.0, 45.0, False)]
     fig = compress_views.tradeoff_figure(points, "zh")
     texts = [s for trace in fig.data for s in trace.text]
-    assert "剪枝 50%（置零）" in texts and len(texts) == 2 * len(points)  # two panels
+    assert "剪枝 50%（置零）" in texts and len(fig.data) == 2 * len(points)  # two panels
     rows = compress_views.points_table(points, "en")
     assert rows[0] == ["float32 (shipped)", 8.0, 5.0, 45.0, "yes"] and rows[2][-1] == "no"
 

@@ -261,7 +261,7 @@ def build(lang=None) -> None:
                              label=label("compress.matrix"), info=label("compress.matrix_info"))
         bits = gr.Radio(["2", "4", "8"], value="4", label=label("compress.bits"),
                         info=label("compress.bits_info"))
-        scheme = gr.Dropdown([(WORDS[f"compress.s.{k}"][0], k) for k in SCHEMES], value="row-sym",
+        scheme = gr.Dropdown([(WORDS[f"compress.s.{k}"][0], k) for k in SCHEMES], value="tensor-sym",
                              label=label("compress.scheme"), info=label("compress.scheme_info"))
     hist = gr.Plot(show_label=False)
     hist_note = gr.Markdown()

@@ -39,7 +39,8 @@ def tradeoff_figure(points, lang: str):
         data.append(dict(common_kw, x=[p.weight_bytes / 1e6 for p in pts], y=ppl,
                          hovertemplate=hover.replace("{unit}", "MB")))
         data.append(dict(common_kw, x=[p.ms_per_token for p in pts], y=ppl, xaxis="x2",
-                         showlegend=False, hovertemplate=hover.replace("{unit}", "ms")))
+                         mode="markers", showlegend=False,  # names on the left panel only
+                         hovertemplate=hover.replace("{unit}", "ms")))
     return plots.figure(data, dict(
         height=460, title=dict(text=t("compress.tradeoff_title", lang), font_size=13),
         xaxis=dict(domain=[0, 0.47], title=t("compress.size_axis", lang)),
@@ -80,7 +81,7 @@ def soft_targets_figure(probs, strings: list[str], title: str, lang: str):
                  marker_color="#59a14f", hovertemplate="%{y}: p = %{x:.4f}<extra></extra>")]
     return plots.figure(data, dict(
         height=420, title=dict(text=title, font_size=13),
-        xaxis=dict(title=t("compress.probability", lang), range=[0, 1]),
+        xaxis=dict(title=t("compress.probability", lang), rangemode="tozero"),
         yaxis=dict(autorange="reversed", type="category")))
 
 
