@@ -49,8 +49,9 @@ def test_int8_linear_equals_its_dequantized_weights_up_to_activation_rounding():
     assert (got - want).abs().mean() < 0.01 * want.abs().mean() + 0.01
 
 
-def test_int4_linear_equals_its_dequantized_group_weights_in_bfloat16():
-    lin = _linear_in_gpt_layout()
+@pytest.mark.parametrize("n_out", [96, 50])  # 50: not a multiple of 16 (GPT-2's 50,257 rows)
+def test_int4_linear_equals_its_dequantized_group_weights_in_bfloat16(n_out):
+    lin = _linear_in_gpt_layout(n_out=n_out)
     x = torch.randn(4, 192)
     w = quantize_tensor(lin.weight, 4, symmetric=False, group_size=64).dequantize()
     want = torch.nn.functional.linear(x, w, lin.bias)

@@ -72,7 +72,10 @@ class Int4Linear(nn.Module):
         if group_size not in INT4_GROUP_SIZES:
             raise QuantizeError(f"the int4 kernel takes a group size of 32, 64, 128 or 256, "
                                 f"not {group_size}")
-        q = quantize_tensor(linear.weight, 4, symmetric=False, group_size=group_size)
+        weight = linear.weight.detach()
+        pad = -weight.size(0) % 16  # the kernel packs rows 16 at a time: pad with zero rows
+        weight = torch.cat([weight, weight.new_zeros(pad, weight.size(1))]) if pad else weight
+        q = quantize_tensor(weight, 4, symmetric=False, group_size=group_size)
         # the kernel reads w = (u - 8) * scale + zero with unsigned codes u = q + 8 in [0, 15];
         # ours is w = (q - z) * scale, so zero = -z * scale
         self.packed = torch._convert_weight_to_int4pack_for_cpu((q.q.int() + 8).contiguous(), 1)
@@ -81,12 +84,12 @@ class Int4Linear(nn.Module):
         self.bias = None if linear.bias is None else linear.bias.detach().float().clone()
         self.group_size = group_size
         self.in_features, self.out_features = linear.in_features, linear.out_features
-        self.weight_bytes = q.nbytes()
+        self.weight_bytes = q.nbytes()  # the padding rows included: what is in memory
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         rows = x.reshape(-1, self.in_features).to(torch.bfloat16)  # (B*T, in)
         y = torch._weight_int4pack_mm_for_cpu(rows, self.packed, self.group_size,
-                                              self.scales_zeros).float()
+                                              self.scales_zeros)[:, :self.out_features].float()
         if self.bias is not None:
             y = y + self.bias
         return y.view(*x.shape[:-1], self.out_features)

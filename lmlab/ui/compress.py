@@ -166,7 +166,7 @@ def _choice(value, allowed, lang):
 def measure(lang="en"):
     """The trade-off scatter, its table and a note (measured on first use, then cached)."""
     points = measured_points()
-    note = t("compress.measured", lang, n=len(points), tokens=HELD_OUT_TOKENS, new=24)
+    note = t("compress.measured", lang, n=len(points), tokens=HELD_OUT_TOKENS, new=16)
     return views.tradeoff_figure(points, lang), views.points_table(points, lang), note
 
 
