@@ -167,7 +167,9 @@ def measure(lang="en"):
     """The trade-off scatter, its table and a note (measured on first use, then cached)."""
     points = measured_points()
     note = t("compress.measured", lang, n=len(points), tokens=HELD_OUT_TOKENS, new=16)
-    return views.tradeoff_figure(points, lang), views.points_table(points, lang), note
+    table = gr.Dataframe(views.points_table(points, lang),
+                         headers=t("compress.table_head", lang).split("|"))  # headers in lang
+    return views.tradeoff_figure(points, lang), table, note
 
 
 def matrix_names() -> list[str]:
