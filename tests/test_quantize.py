@@ -100,3 +100,15 @@ def test_a_group_size_that_does_not_divide_the_width_is_refused():
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="2-D"):
         quantize_tensor(torch.ones(2, 2, 2), per_channel=True)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--bits", "3"], "--bits must be 2, 4 or 8"),
+    (["--bits", "4", "--group-size", "100"], "group size 100 does not divide the width 192"),
+])
+def test_lmlab_quantize_refuses_bad_settings_in_one_line(args, message, capsys):
+    from lmlab.cli import main
+
+    assert main(["quantize", "--tokens", "200", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1

@@ -92,3 +92,12 @@ def test_live_run_refuses_a_second_run_and_runs_past_the_cap():
     with pytest.raises(gr.Error, match="still going"):
         next(compress_live.live_run(busy, "en", limiter))
     assert limiter.active == 0
+
+
+def test_measure_gives_the_scatter_a_table_with_headers_in_the_users_language(monkeypatch):
+    points = (Point("fp32", "baseline", 8_000_000, 5.0, 45.0, True),
+              Point("int8-kernels", "quantize", 2_000_000, 4.0, 45.2, True))
+    monkeypatch.setattr(compress, "measured_points", lambda: points)
+    fig, table, note = compress.measure("zh")
+    assert table.headers == ["变体", "MB", "毫秒/词元", "困惑度", "KV 缓存"]
+    assert len(fig.data) == 4 and "2 个变体" in note

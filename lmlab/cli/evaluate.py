@@ -24,8 +24,10 @@ def cmd_quantize(args) -> int:
         raise UsageError("--tokens must be at least 2")
     model = load_model(args.model)
     ids = token_stream("val")[:args.tokens]
-    rows = [asdict(r) for r in quantize_rows(model, args.bits, ids)]
-    report = {"model": str(args.model), "val_tokens": len(ids), "rows": rows}
+    rows = [asdict(r) for r in quantize_rows(model, args.bits, ids, not args.asymmetric,
+                                             args.group_size)]
+    report = {"model": str(args.model), "val_tokens": len(ids), "asymmetric": args.asymmetric,
+              "group_size": args.group_size, "rows": rows}
     if args.json:
         print(json.dumps(report))
         return 0
@@ -42,6 +44,9 @@ def add_quantize(sub) -> None:
     p.add_argument("--bits", type=int, nargs="+", default=[8, 4],
                    help="code widths to try (2, 4 or 8), per row, symmetric")
     p.add_argument("--tokens", type=int, default=20_000, help="val tokens to score")
+    p.add_argument("--asymmetric", action="store_true", help="a zero point per scale")
+    p.add_argument("--group-size", type=int, default=None,
+                   help="one scale per this many weights of a row (must divide the width)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_quantize)
 
