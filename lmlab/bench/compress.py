@@ -18,7 +18,7 @@ import torch
 from lmlab.bench.common import row
 from lmlab.compress.tradeoff import build_variants, interleaved, ms_per_token
 
-HELD_OUT = 4096  # val tokens scored for perplexity (the shipped model); 256 for GPT-2 small
+HELD_OUT = 2048  # val tokens scored for perplexity (the shipped model); 128 for GPT-2 small
 
 
 def one_thread(fn):
@@ -78,7 +78,7 @@ def _rows(bench: str, label: str, variants: dict, names: list[str], ids, new_tok
 
 
 @one_thread
-def bench_quantize(repeats: int = 5) -> list[dict]:
+def bench_quantize(repeats: int = 3) -> list[dict]:
     """int8 and int4 (simulated and on integer kernels) and ONNX Runtime against float32, on
     the shipped GPT and on a GPT-2-small-sized random model."""
     from lmlab.models import load_gpt
@@ -89,20 +89,20 @@ def bench_quantize(repeats: int = 5) -> list[dict]:
     shipped = load_gpt("shakespeare")
     with tempfile.TemporaryDirectory() as tmp:
         v = build_variants(shipped, onnx_dir=tmp, names=["fp32", *quant, "onnx", "onnx-int8"])
-        rows = _rows("quantize", "shipped GPT", v, quant, ids[:HELD_OUT], 64, repeats)
+        rows = _rows("quantize", "shipped GPT", v, quant, ids[:HELD_OUT], 32, repeats)
         # ONNX Runtime runs the graph without a KV cache: compared with lmlab without one
         rows += _rows("quantize", "shipped GPT, ONNX Runtime vs lmlab", v, ["onnx", "onnx-int8"],
-                      ids[:HELD_OUT], 64, repeats, cache=False)
+                      ids[:HELD_OUT], 32, repeats, cache=False)
         del v
     big = _gpt2_small()  # random weights: its perplexity rows check fidelity, not quality
     v = build_variants(big, names=["fp32", "int8-kernels", "int4-simulated", "int4-kernels"])
     rows += _rows("quantize", "GPT-2-small-sized random model", v,
-                  ["int8-kernels", "int4-simulated", "int4-kernels"], ids[:256], 32, 3)
+                  ["int8-kernels", "int4-simulated", "int4-kernels"], ids[:128], 24, repeats)
     return rows
 
 
 @one_thread
-def bench_prune(repeats: int = 5) -> list[dict]:
+def bench_prune(repeats: int = 3) -> list[dict]:
     """Unstructured zeros (same shapes) against MLP neurons really deleted, at 50%."""
     from lmlab.models import load_gpt
     from lmlab.tokenizer import token_stream
@@ -110,14 +110,14 @@ def bench_prune(repeats: int = 5) -> list[dict]:
     ids = token_stream("val")
     names = ["pruned-50", "neurons-deleted-50"]
     shipped = build_variants(load_gpt("shakespeare"), sparsities=(0.5,), names=["fp32", *names])
-    rows = _rows("prune", "shipped GPT", shipped, names, ids[:HELD_OUT], 64, repeats)
+    rows = _rows("prune", "shipped GPT", shipped, names, ids[:HELD_OUT], 32, repeats)
     del shipped
     big = build_variants(_gpt2_small(), sparsities=(0.5,), names=["fp32", *names])
-    rows += _rows("prune", "GPT-2-small-sized random model", big, names, ids[:256], 32, 3)
+    rows += _rows("prune", "GPT-2-small-sized random model", big, names, ids[:128], 24, repeats)
     return rows
 
 
-def _tokens_per_s(model, prompt, new_tokens: int = 96) -> float:
+def _tokens_per_s(model, prompt, new_tokens: int = 64) -> float:
     return 1000 / ms_per_token(model, prompt, new_tokens)()
 
 
@@ -136,9 +136,10 @@ def _matched_pair(steps: int, teacher_dir, shape) -> tuple:
 
 
 @one_thread
-def bench_distill(steps: int = 300) -> list[dict]:
+def bench_distill(steps: int = 300, val_tokens: int | None = None) -> list[dict]:
     """The shipped KD student against its teacher (size, speed, held-out perplexity), and a
-    matched pair trained now for ``steps`` steps each: KD against the text alone."""
+    matched pair trained now for ``steps`` steps each: KD against the text alone.  Perplexity
+    on all val tokens, or on the first ``val_tokens``."""
     from dataclasses import replace
 
     from lmlab import SHIPPED_GPT
@@ -147,11 +148,12 @@ def bench_distill(steps: int = 300) -> list[dict]:
     from lmlab.models import load_gpt
     from lmlab.tokenizer import token_stream
 
-    val = token_stream("val")
+    val = token_stream("val")[:val_tokens]
+    what = f"{len(val):,} val tokens" if val_tokens else f"all {len(val):,} val tokens"
     teacher, student = load_gpt("shakespeare"), load_gpt("shakespeare-distilled")
     prompt = torch.as_tensor(list(val[:8]), dtype=torch.long)[None]
     rate = dict(zip(("student", "teacher"), interleaved(
-        [lambda: _tokens_per_s(student, prompt), lambda: _tokens_per_s(teacher, prompt)], 5),
+        [lambda: _tokens_per_s(student, prompt), lambda: _tokens_per_s(teacher, prompt)], 3),
         strict=True))
     ppl = {n: perplexity(m, val).perplexity for n, m in (("student", student), ("teacher", teacher))}
     peer = "teacher (shipped GPT)"
@@ -161,11 +163,11 @@ def bench_distill(steps: int = 300) -> list[dict]:
                 weight_bytes(teacher), peer, higher_is_better=False),
             row("distill", "greedy tokens/s (batch 1, KV cache), shipped KD student",
                 rate["student"], rate["teacher"], peer),
-            row("distill", f"held-out perplexity (all {len(val):,} val tokens), shipped KD "
-                "student", ppl["student"], ppl["teacher"], peer, higher_is_better=False)]
+            row("distill", f"held-out perplexity ({what}), shipped KD student", ppl["student"],
+                ppl["teacher"], peer, higher_is_better=False)]
     shape = replace(student.config, dropout=0.1)
     kd, text_only = _matched_pair(steps, SHIPPED_GPT, shape)
-    rows.append(row("distill", f"held-out perplexity (all val tokens), student trained now "
+    rows.append(row("distill", f"held-out perplexity ({what}), student trained now "
                     f"with KD, {steps} steps x 32 x {shape.block_size} tokens, seed 1337",
                     perplexity(kd, val).perplexity, perplexity(text_only, val).perplexity,
                     "the same student, steps, seed and batches on the text alone",
