@@ -84,3 +84,9 @@ def test_live_distillation_starts_both_students_alike_and_records_their_curves(t
     assert any(not torch.equal(a, b) for a, b in zip(kd.parameters(), text.parameters(), strict=True))
     with pytest.raises(ValueError, match="1 to 500 steps"):
         LiveDistil(tiny, data, data, LiveConfig(steps=0))
+
+
+def test_the_compression_benches_are_registered():
+    from lmlab.bench.suite import BENCHES
+
+    assert {"quantize", "prune", "distill"} <= set(BENCHES)
