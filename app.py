@@ -19,6 +19,7 @@ import gradio as gr  # noqa: E402
 from lmlab.ui import (  # noqa: E402
     attention,
     common,
+    compress,
     explain,
     generate,
     inside,
@@ -38,7 +39,7 @@ from lmlab.ui.i18n import I18N, label  # noqa: E402
 CSS = "strong, b, th { font-weight: 600; }"
 TABS = [("Lessons", lessons), ("N-gram vs neural", ngram), ("Tokens", tokens), ("Generate", generate),
         ("Train", train), ("Attention", attention), ("Inside", inside), ("Positional", positional),
-        ("Explain", explain), ("Privacy", privacy)]  # in teaching order
+        ("Explain", explain), ("Compress", compress), ("Privacy", privacy)]  # in teaching order
 
 
 def build_app() -> gr.Blocks:

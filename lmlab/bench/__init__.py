@@ -11,4 +11,5 @@ Command: ``lmlab bench NAME --json`` (``lmlab.bench.suite.BENCHES`` lists the na
 - ``lmlab.bench.train_load`` two students train in the Train tab while 28 others click
 - ``lmlab.bench.endpoints``  the app's API, started and walked (load and hostile-input tests)
 - ``lmlab.bench.suite``      the registry of benchmarks by name
+- ``lmlab.bench.compress``   quantized, pruned, distilled and ONNX GPTs against float32
 """

@@ -39,5 +39,24 @@ def bench_app() -> list[dict]:
     return run(scenarios=(flood, training_scenario))
 
 
+def bench_quantize() -> list[dict]:
+    from lmlab.bench.compress import bench_quantize as run
+
+    return run()
+
+
+def bench_prune() -> list[dict]:
+    from lmlab.bench.compress import bench_prune as run
+
+    return run()
+
+
+def bench_distill() -> list[dict]:
+    from lmlab.bench.compress import bench_distill as run
+
+    return run()
+
+
 BENCHES: dict[str, Callable[[], list[dict]]] = {
     "app": bench_app, "train": bench_train, "ngram": bench_ngram, "generate": bench_generate}
+BENCHES |= {"quantize": bench_quantize, "prune": bench_prune, "distill": bench_distill}

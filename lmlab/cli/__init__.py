@@ -3,6 +3,7 @@
 Tool: the command line.  Modules: ``lmlab.cli.common`` (usage errors, loading), ``lmlab.cli.train``,
 ``lmlab.cli.generate``, ``lmlab.cli.evaluate``, ``lmlab.cli.explain``, ``lmlab.cli.bench``.
 Also ``lmlab.cli.privacy`` (the privacy lab).
+``lmlab.cli.compress``: ``lmlab export --format onnx``.
 
 Run ``lmlab --help`` or ``lmlab SUBCOMMAND --help``.  Errors are one plain line on stderr and a
 non-zero exit status; ``--json`` prints machine-readable results on stdout.  Each subcommand
@@ -17,10 +18,12 @@ import sys
 
 from lmlab.cli import bench, evaluate, explain, generate, privacy, train
 from lmlab.cli.common import UsageError
+from lmlab.cli.compress import add_export
 
 COMMANDS = [train.add_train, train.add_distill, evaluate.add_quantize, generate.add_generate,
             evaluate.add_eval, generate.add_ngram, explain.add_finetune, explain.add_explain,
             bench.add_bench, privacy.add_privacy]
+COMMANDS += [add_export]  # lmlab.cli.compress
 
 
 def build_parser() -> argparse.ArgumentParser:

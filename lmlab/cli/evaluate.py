@@ -13,18 +13,21 @@ from lmlab.cli.common import UsageError, load_model
 
 
 def cmd_quantize(args) -> int:
+    from lmlab.compress.quantize import BITS
     from lmlab.compress.report import quantize_rows
     from lmlab.tokenizer import token_stream
 
-    bad = [b for b in args.bits if not 2 <= b <= 16]
+    bad = [b for b in args.bits if b not in BITS]
     if bad:
-        raise UsageError(f"--bits must be between 2 and 16, not {bad[0]}")
+        raise UsageError(f"--bits must be 2, 4 or 8, not {bad[0]}")
     if args.tokens < 2:
         raise UsageError("--tokens must be at least 2")
     model = load_model(args.model)
     ids = token_stream("val")[:args.tokens]
-    rows = [asdict(r) for r in quantize_rows(model, args.bits, ids)]
-    report = {"model": str(args.model), "val_tokens": len(ids), "rows": rows}
+    rows = [asdict(r) for r in quantize_rows(model, args.bits, ids, not args.asymmetric,
+                                             args.group_size)]
+    report = {"model": str(args.model), "val_tokens": len(ids), "asymmetric": args.asymmetric,
+              "group_size": args.group_size, "rows": rows}
     if args.json:
         print(json.dumps(report))
         return 0
@@ -39,8 +42,11 @@ def add_quantize(sub) -> None:
     p = sub.add_parser("quantize", help="what rounding the weights to fewer bits costs")
     p.add_argument("--model", default=str(SHIPPED_GPT), help="GPT checkpoint folder")
     p.add_argument("--bits", type=int, nargs="+", default=[8, 4],
-                   help="code widths to try (2-16), per row, symmetric")
+                   help="code widths to try (2, 4 or 8), per row, symmetric")
     p.add_argument("--tokens", type=int, default=20_000, help="val tokens to score")
+    p.add_argument("--asymmetric", action="store_true", help="a zero point per scale")
+    p.add_argument("--group-size", type=int, default=None,
+                   help="one scale per this many weights of a row (must divide the width)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_quantize)
 

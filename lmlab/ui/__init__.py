@@ -16,6 +16,8 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.positional``  Positional
 - ``lmlab.ui.explain``     Explain
 - ``lmlab.ui.privacy``     Privacy (its words: ``lmlab.ui.privacy_words``)
+- ``lmlab.ui.compress``    Compress (figures: ``lmlab.ui.compress_views``; distil live:
+  ``lmlab.ui.compress_live``)
 - ``lmlab.ui.common``      core errors as ``gr.Error``, input checks, plot style
 - ``lmlab.ui.server``      offline files, a fair queue, launch settings for a classroom
 - ``lmlab.ui.plots``       token-labelled heatmaps
