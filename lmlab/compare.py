@@ -29,7 +29,7 @@ import torch
 from lmlab.cache import load_once
 from lmlab.data import read_work, works_in
 from lmlab.evaluate import token_nll
-from lmlab.ngram import MAX_ORDER, CountTables, Explanation, NGramLM
+from lmlab.ngram import MAX_ORDER, Backoff, CountTables, NGramLM
 from lmlab.ngram_counts import find
 from lmlab.tokenizer import load_tokenizer, token_stream
 
@@ -146,7 +146,7 @@ class NextTokens:
     gpt: tuple[Candidate, ...]
     order: int  # n of the n-gram model
     smoothing: str
-    explanation: Explanation  # which order answered, its count, the backoff mass
+    explanation: Backoff  # which order answered, its count, the backoff mass
     gpt_context: int  # prompt tokens the GPT saw (at most block_size)
 
 
@@ -236,7 +236,7 @@ def perplexity_curve(model, smoothing: str = "kneser_ney", gamma: float = 0.1,
 
 
 @dataclass(frozen=True)
-class Sparsity:
+class UnseenNGrams:
     """How many held-out n-grams the training works never contain, for n = 1..5."""
 
     orders: tuple[int, ...]
@@ -245,7 +245,7 @@ class Sparsity:
 
 
 @lru_cache(maxsize=1)
-def sparsity() -> Sparsity:
+def unseen_ngrams() -> UnseenNGrams:
     """Fraction of held-out n-grams never seen in training, over all validation works.
 
     Every n counts the n-gram *ending* at the same positions (those with 4 tokens before them
@@ -258,7 +258,7 @@ def sparsity() -> Sparsity:
             keys = ngram_keys(ids, n, vocab_size())[MAX_ORDER - n:]  # end at ids[4:]
             unseen[n - 1] += np.count_nonzero(~seen_in_training(keys, n))
         total += max(len(ids) - MAX_ORDER + 1, 0)
-    return Sparsity(ORDERS, tuple(float(u / total) for u in unseen), total)
+    return UnseenNGrams(ORDERS, tuple(float(u / total) for u in unseen), total)
 
 
 # ----------------------------------------------------------------------------- a novel phrase

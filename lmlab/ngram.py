@@ -68,7 +68,7 @@ class NGramConfig:
 
 
 @dataclass(frozen=True)
-class Explanation:
+class Backoff:
     """Which counts answered a prediction, for the UI's "why this distribution?" panel."""
 
     order: int  # n of the n-gram table that decided (1 = unigram)
@@ -259,7 +259,7 @@ class NGramLM:
                                self.vocab_size - 1)))
         return ids[len(ids) - n:]
 
-    def explain(self, context=()) -> Explanation:
+    def explain(self, context=()) -> Backoff:
         """Which table answered after ``context``, and how much came from elsewhere.
 
         KN and MLE: the longest context seen in training answers; ``backoff_mass`` is KN's
@@ -280,5 +280,5 @@ class NGramLM:
         g = 1.0 if kind == "laplace" else self.config.gamma
         mass = (g * V / (count + g * V) if smoothed
                 else float(lv.ctx_gamma[j]) if kind == "kneser_ney" else 0.0)
-        return Explanation(n, tail[len(tail) - (n - 1):], count,
+        return Backoff(n, tail[len(tail) - (n - 1):], count,
                            int(lv.ctx_followers[j]) if seen else 0, mass)

@@ -116,7 +116,7 @@ def test_heldout_slice_is_the_middle_of_each_validation_work():
 
 
 def test_sparsity_rises_with_n_and_matches_a_direct_count():
-    sp = compare.sparsity()
+    sp = compare.unseen_ngrams()
     f = np.array(sp.unseen_fraction)
     assert sp.orders == (1, 2, 3, 4, 5)
     assert np.all((0 <= f) & (f <= 1)) and np.all(np.diff(f) >= 0)
@@ -144,7 +144,7 @@ def test_novel_phrase_is_unseen_in_training_and_scored_by_the_gpt(gpt, order):
 
 
 def test_no_novel_unigram_when_every_heldout_token_was_seen(gpt):
-    if compare.sparsity().unseen_fraction[0] == 0:
+    if compare.unseen_ngrams().unseen_fraction[0] == 0:
         assert compare.novel_phrase(gpt, 1, tokens_per_work=SLICE) is None
 
 

@@ -45,7 +45,7 @@ import torch
 # jobs held the cores, 2 threads took 4-6 s.  A MiniLM call costs ~10x a GPT call.
 MAX_EVALS = {"classifier": 100, "gpt": 200}
 BATCH_SIZE = 64  # masked texts per model call
-MODELS = ("classifier", "gpt")
+MODEL_KINDS = ("classifier", "gpt")  # what lmlab explain can explain
 _NUMPY_SEED = threading.Lock()  # see _run_shap
 
 
@@ -317,7 +317,7 @@ def explain(text: str, model: str = "classifier", target: str | None = None,
     """One entry point for the CLI: loads the shipped model and explains ``text``."""
     if not text or not text.strip():
         raise ValueError("the text is empty; give a few words, e.g. --text 'To be, or not to be'")
-    if model not in MODELS:
+    if model not in MODEL_KINDS:
         raise ValueError(f"model must be classifier or gpt, not {model!r}")
     max_evals = max_evals or MAX_EVALS[model]
     from lmlab.models import load_classifier, load_gpt, load_gpt_tokenizer

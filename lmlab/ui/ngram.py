@@ -136,7 +136,7 @@ def heldout(order, smoothing):
     n, smoothing = _controls(order, smoothing)
     model = common.gpt()
     curve = compare.perplexity_curve(model, smoothing, tokens_per_work=HELDOUT_TOKENS)
-    sp = compare.sparsity()
+    sp = compare.unseen_ngrams()
     note = (f"Perplexities on {curve.n_tokens:,} held-out tokens "
             f"(up to {HELDOUT_TOKENS:,} from the middle of each of the "
             f"{len(works_in('val'))} validation works), the same tokens for every model; "
