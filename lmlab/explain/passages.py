@@ -1,6 +1,6 @@
 """Passages for the genre task: the spoken lines of each play, split by whole plays.
 
-Lesson: lessons/11_compression.en.md.  Used by ``lmlab.explain.classifier``.
+Lessons: lessons/08_objectives.en.md, lessons/12_interpretability.en.md.  Used by ``lmlab.explain.classifier``.
 
 A passage is ``n_lines`` consecutive *spoken* lines of one play: the cast list, act and scene
 headings, speaker names ("KING HENRY.") and [stage directions] are removed, so the classifier

@@ -1,6 +1,6 @@
 """Explanations: which tokens pushed a prediction up or down, measured three ways.
 
-Lesson: lessons/11_compression.en.md.  Tab: Explain.  CLI: ``lmlab explain``.
+Lesson: lessons/12_interpretability.en.md.  Tab: Explain.  CLI: ``lmlab explain``.
 
 **SHAP** (shap's Partition explainer with its Text masker) asks: if we hide some tokens, how
 does the output change?  It hides groups of neighbouring tokens (a tree that follows phrases),
