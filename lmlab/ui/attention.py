@@ -1,8 +1,7 @@
 """Attention tab: one sentence through every step of attention, in two real models.
 
-Lesson: lessons/05_attention.en.md.  Code: ``lmlab.attention`` (the math and the trace),
-``lmlab.encoder`` (MiniLM), ``lmlab.ui.html`` (bertviz offline).  Run alone:
-``python -m lmlab.ui.attention``.
+Lesson: lessons/05_attention.en.md.  Code: ``lmlab.attention`` (the math and the trace), ``lmlab.encoder``
+(MiniLM), ``lmlab.ui.html`` (bertviz offline).  Run alone: ``python -m lmlab.ui.attention``.
 
 Pick a model, a layer and a head.  The nine heatmaps are the nine steps of
 
@@ -14,6 +13,7 @@ so the weights drawn are the weights the model used.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import gradio as gr
@@ -23,19 +23,38 @@ from lmlab import encoder
 from lmlab.attention import AttentionTrace, describe_head, trace_gpt
 from lmlab.cache import load_once
 from lmlab.ui import common, html, plots
-from lmlab.ui.i18n import t
+from lmlab.ui.i18n import label, t
 
 MODELS = {  # picker label -> key; the layers x heads in each label are read from its config
     "Shakespeare GPT (shipped; causal)": "gpt",
     "MiniLM encoder (pretrained; bidirectional)": "minilm",
 }
 DEFAULT_MODEL = next(iter(MODELS))
+MAX_DRAWN = 128  # tokens in the heatmaps: the GPT's whole context
 WORDS = {
-    "attention.previous": ("the previous token", "前一个词元"),
-    "attention.self": ("the token itself", "词元自己"),
-    "attention.next": ("the next token", "后一个词元"),
-    "attention.first": ("the first token", "第一个词元"),
-    "attention.last": ("the last token", "最后一个词元"),
+    "attention.intro": (
+        "Type a sentence and pick a model, a layer and a head. Each heatmap is one step of **softmax(QKᵀ/√d_k + mask) "
+        f"V**, computed on the model's own weights; hover for the numbers. Heatmaps draw up to {MAX_DRAWN} tokens; "
+        f"bertviz's head view at most {html.MAX_TOKENS}, its model view fewer for big models (it draws every head at "
+        "once). Axis labels are `position:token`; `·` is a space, `⏎` a line break, `<e5 ba>` the bytes of part of a "
+        "character. Q, K, V: queries, keys, values; d_k: the head size.",
+        "输入一个句子，选择模型、层和注意力头。每张热力图是 **softmax(QKᵀ/√d_k + mask) V** 的一步，"
+        f"用模型自己的权重计算；把鼠标悬停在图上可看数值。热力图最多画 {MAX_DRAWN} 个词元；bertviz 的"
+        f"头视图最多 {html.MAX_TOKENS} 个，大模型的模型视图更少（它一次画出所有注意力头）。坐标轴标签"
+        "格式是 `位置:词元`；`·` 是空格，`⏎` 是换行，`<e5 ba>` 是某个字符的一部分字节。Q、K、V："
+        "查询、键、值；d_k：每个头的维度。"),
+    "attention.text": ("Sentence", "句子"), "attention.model": ("Model", "模型"),
+    "attention.layer": ("Layer", "层"), "attention.layer_info": ("0 = the first block", "0 = 第一个块"),
+    "attention.head": ("Head", "注意力头"), "attention.head_info": ("one of the layer's heads", "该层的某一个头"),
+    "attention.steps": ("### Step by step, one head", "### 一步一步看：一个注意力头"),
+    "attention.heads": ("### Every head of the layer", "### 这一层的所有注意力头"),
+    "attention.head_view": ("### bertviz: head view (lines = attention; click a token or a head's colour)",
+                            "### bertviz：头视图（连线 = 注意力；点击词元或某个头的颜色）"),
+    "attention.model_view": ("### bertviz: model view (every layer and head at once; click one to enlarge)",
+                             "### bertviz：模型视图（一次显示所有层和头；点击其中一个放大）"),
+    "attention.previous": ("the previous token", "前一个词元"), "attention.self": ("the token itself", "词元自己"),
+    "attention.next": ("the next token", "后一个词元"), "attention.first": ("the first token", "第一个词元"),
+    "attention.show": ("Show attention", "显示注意力"), "attention.last": ("the last token", "最后一个词元"),
     "attention.same": ("other occurrences of the same token", "同一个词元的其他出现"),
     "attention.mostly": ("Mostly looks at {target} ({share:.0%} of its attention).",
                          "主要看{target}（占注意力的 {share:.0%}）。"),
@@ -62,12 +81,9 @@ def model_shape(key: str) -> tuple[int, int]:
     if key == "gpt":
         f = common.gpt_facts("shakespeare")
         return f["n_layer"], f["n_head"]
-    import json
-
     c = json.loads((encoder.model_dir() / "config.json").read_text())
     return c["num_hidden_layers"], c["num_attention_heads"]
 DEFAULT_TEXT = "ROMEO. But soft, what light through yonder window breaks? It is the east."
-MAX_DRAWN = 128  # tokens in the heatmaps: the GPT's whole context
 STEPS = 9  # heatmaps in the step-by-step view
 
 
@@ -109,8 +125,7 @@ def read(text: str, key: str, lang: str | None = "en") -> Reading:
         tokens, attentions = encoder.encoder_attentions(text, MAX_DRAWN)
         name, context = "MiniLM", encoder.MAX_TOKENS
         if len(tokens) <= 2:
-            raise gr.Error("MiniLM found no words in this text (only [CLS] and [SEP]). "
-                           "Please type a sentence.")
+            raise gr.Error("MiniLM found no words in this text (only [CLS] and [SEP]). Please type a sentence.")
     else:
         raise ValueError(f"unknown model key {key!r}")
     if len(tokens) < 2:
@@ -119,8 +134,7 @@ def read(text: str, key: str, lang: str | None = "en") -> Reading:
     notes = []
     if n > len(tokens):
         why = "its context" if len(tokens) >= context else "what these heatmaps draw"
-        notes.append(f"The text has {n} tokens; {name} read only the first {len(tokens)} "
-                     f"({why}).")
+        notes.append(f"The text has {n} tokens; {name} read only the first {len(tokens)} ({why}).")
     if key == "gpt" and any("\ufffd" in s for s in tok.token_strings(ids[0].tolist())):
         notes.append(t("attention.bytes", lang))
     unseen = common.unseen_note(text, lang)
@@ -182,11 +196,9 @@ def step_figures(t: AttentionTrace, tokens: list[str], causal: bool) -> list:
         plots.heatmap(t.scores, lab, lab, "4. Q Kᵀ: raw scores"),
         plots.heatmap(t.scaled, lab, lab, f"5. ÷ √d_k = √{hs}: scaled"),
         plots.heatmap(t.masked, lab, lab, mask_title),
-        plots.heatmap(t.weights, lab, lab, "7. softmax: weights (rows sum to 1)",
-                      diverging=False, zmin=0, zmax=1),
+        plots.heatmap(t.weights, lab, lab, "7. softmax: weights (rows sum to 1)", diverging=False, zmin=0, zmax=1),
         plots.heatmap(t.head_output, lab, None, "8. weights V: this head's output", **vec),
-        plots.heatmap(t.output, lab, None, f"9. Concat(all {t.n_head} heads) W_O + b_O",
-                      **vec),
+        plots.heatmap(t.output, lab, None, f"9. Concat(all {t.n_head} heads) W_O + b_O", **vec),
     ]
 
 
@@ -278,10 +290,8 @@ def analyze(text, model_name, layer, head, lang="en"):
     head = _pick(head, reading.n_head, "head", clamp=True)
     head_view, model_view, note = bertviz_views(reading)
     notes = reading.notes + ([note] if note else [])
-    return (tokens_html(reading, notes), *_one_head(reading, layer, head, lang), head_view,
-            model_view,
-            gr.update(maximum=reading.n_layer - 1, value=layer),
-            gr.update(maximum=reading.n_head - 1, value=head))
+    return (tokens_html(reading, notes), *_one_head(reading, layer, head, lang), head_view, model_view,
+            gr.update(maximum=reading.n_layer - 1, value=layer), gr.update(maximum=reading.n_head - 1, value=head))
 
 
 # ----------------------------------------------------------------------------- layout
@@ -299,38 +309,29 @@ def build(lang=None) -> None:
     lang = gr.State("en") if lang is None else lang
     html.serve_vendor()
     n_layer, n_head = model_shape(MODELS[DEFAULT_MODEL])
-    gr.Markdown(
-        "Type a sentence and pick a model, a layer and a head. Each heatmap is one step of "
-        "**softmax(QKᵀ/√d_k + mask) V**, computed on the model's own weights; hover for the "
-        f"numbers. Heatmaps draw up to {MAX_DRAWN} tokens; bertviz's head view at most "
-        f"{html.MAX_TOKENS}, its model view fewer for big models (it draws every head at once). "
-        "Axis labels are `position:token`; `·` is a space, `⏎` a line break, `<e5 ba>` the "
-        "bytes of part of a character. Q, K, V: queries, keys, values; d_k: the head size.")
+    gr.Markdown(label("attention.intro"))
     with gr.Row():
-        text = gr.Textbox(DEFAULT_TEXT, label="Sentence", lines=2, max_length=common.MAX_CHARS,
-                          scale=3)
+        text = gr.Textbox(DEFAULT_TEXT, label=label("attention.text"), lines=2, max_length=common.MAX_CHARS, scale=3)
         with gr.Column(scale=2):
             model = gr.Dropdown([(model_label(k), k) for k in MODELS], value=DEFAULT_MODEL,
-                                label="Model")
+                                label=label("attention.model"))
             with gr.Row():
-                layer = gr.Slider(0, n_layer - 1, value=0, step=1, label="Layer",
-                                  info="0 = the first block")
-                head = gr.Slider(0, n_head - 1, value=0, step=1, label="Head",
-                                 info="one of the layer's heads")
-            go_btn = gr.Button("Show attention", variant="primary")
-    stale = gr.Markdown(visible=False)
-    tokens = gr.HTML()
-    reading = gr.Markdown()
-    gr.Markdown("### Step by step, one head")
+                layer = gr.Slider(0, n_layer - 1, value=0, step=1, label=label("attention.layer"),
+                                  info=label("attention.layer_info"))
+                head = gr.Slider(0, n_head - 1, value=0, step=1, label=label("attention.head"),
+                                 info=label("attention.head_info"))
+            go_btn = gr.Button(label("attention.show"), variant="primary")
+    stale, tokens, reading = gr.Markdown(visible=False), gr.HTML(), gr.Markdown()  # created in this order
+    gr.Markdown(label("attention.steps"))
     steps = []
     for _ in range(STEPS // 3):
         with gr.Row():
             steps += [gr.Plot(show_label=False) for _ in range(3)]
-    gr.Markdown("### Every head of the layer")
+    gr.Markdown(label("attention.heads"))
     heads = gr.Plot(show_label=False)
-    gr.Markdown("### bertviz: head view (lines = attention; click a token or a head's colour)")
+    gr.Markdown(label("attention.head_view"))
     head_view = gr.HTML()
-    gr.Markdown("### bertviz: model view (every layer and head at once; click one to enlarge)")
+    gr.Markdown(label("attention.model_view"))
     model_view = gr.HTML()
     inputs = [text, model, layer, head, lang]
     everything = [tokens, reading, *steps, heads, head_view, model_view, layer, head]
@@ -338,9 +339,8 @@ def build(lang=None) -> None:
     event = gr.on([go_btn.click, text.submit, model.change], analyze, inputs, everything,
                   api_name="attention", trigger_mode="always_last", concurrency_limit=2)
     common.mark_stale(event, stale)
-    one = gr.on([layer.release, head.release, layer.input, head.input], inspect, inputs,
-                [reading, *steps, heads], api_name="attention_head", trigger_mode="always_last",
-                show_progress="minimal")
+    one = gr.on([layer.release, head.release, layer.input, head.input], inspect, inputs, [reading, *steps, heads],
+                api_name="attention_head", trigger_mode="always_last", show_progress="minimal")
     common.mark_stale(one, stale)
 
 

@@ -16,7 +16,7 @@ from lmlab.cache import load_once
 from lmlab.explain.shap_values import MAX_EVALS, Explanation, explain_classifier, explain_gpt
 from lmlab.ui import common, server
 from lmlab.ui.html import document, iframe
-from lmlab.ui.i18n import t
+from lmlab.ui.i18n import label, t
 from lmlab.ui.shap_plot import text_plot_html
 
 MAX_TEXT_CHARS = common.MAX_CHARS  # longer texts are refused; shorter ones cut to the model's tokens
@@ -31,6 +31,33 @@ EXAMPLE = ("Once more unto the breach, dear friends, once more,\n"  # Henry V: a
            "In peace there's nothing so becomes a man\nAs modest stillness and humility;")
 POSITIVE, NEGATIVE = "#ff0051", "#008bfb"  # shap's own red and blue
 WORDS = {
+    "explain.intro": (
+        "Which words made the model say that? **SHAP** hides groups of tokens, runs the model on each masked copy and "
+        "shares the change out, token by token (**red** pushes the output up, **blue** down). Beside it, two cheaper "
+        "views of the same tokens: **gradient × input** and **attention** (last layer, mean over heads), and how well "
+        "each agrees with SHAP. With few model evaluations SHAP stops splitting early: the tokens of a group it did "
+        "not split share the group's value equally; more evaluations give finer detail.",
+        "是哪些词让模型这样说的？**SHAP** 遮住若干组词元，让模型读每一份被遮住的副本，再把输出的变化"
+        "逐个词元分摊下去（**红色**把输出往上推，**蓝色**往下推）。旁边是同样这些词元的两种更省算力的"
+        "视图：**梯度 × 输入**和**注意力**（最后一层，对所有头取平均），以及它们各自与 SHAP 的一致程度。"
+        "模型评估次数少时，SHAP 会较早停止细分：没有再拆开的一组词元平分这一组的值；评估次数越多，"
+        "细节越精细。"),
+    "explain.tab_explain": ("Explain a prediction", "解释一次预测"),
+    "explain.tab_heldout": ("Classifier on held-out plays", "分类器在留出剧本上的表现"),
+    "explain.text": ("Text", "文本"), "explain.go": ("Explain", "解释"), "explain.model": ("Model", "模型"),
+    "explain.genre": ("Explain the probability of", "要解释的概率"),
+    "explain.token": ("Next token to explain (empty: the GPT's choice)", "要解释的下一个词元（留空：用 GPT 选的）"),
+    "explain.evals": ("SHAP model evaluations (more: finer, slower)", "SHAP 的模型评估次数（越多越精细，也越慢）"),
+    "explain.evals_info": (f"At most {EVALS_RANGE[1]} evaluations and {MAX_TEXT_CHARS:,} characters per explanation, "
+                           "so one takes a few seconds on this server.",
+                           f"每次解释最多 {EVALS_RANGE[1]} 次评估、{MAX_TEXT_CHARS:,} 个字符，"
+                           "所以在这台服务器上一次解释只需几秒。"),
+    "explain.text_plot": ("shap's text plot", "shap 的文本图"), "explain.bars": ("SHAP values", "SHAP 值"),
+    "explain.compare": ("SHAP, gradient × input, attention", "SHAP、梯度 × 输入、注意力"),
+    "explain.heldout_intro": ("The genre classifier never saw these six plays in training. Rows are the true genre, "
+                              "columns the predicted one.",
+                              "体裁分类器在训练时从未见过这六部剧。行是真实体裁，列是预测体裁。"),
+    "explain.evaluate": ("Evaluate now", "立即评估"), "explain.confusion": ("Confusion matrix", "混淆矩阵"),
     "explain.cut_gpt": ("The text was {n:,} tokens; only its last {k} (the GPT's context) were "
                         "explained.", "这段文字有 {n:,} 个词元；只解释了最后 {k} 个（GPT 的上下文）。"),
     "explain.cut_classifier": ("The text was {n:,} tokens; only its first {k} were explained "
@@ -245,35 +272,26 @@ def build(lang=None) -> None:
 
     lang = gr.State("en") if lang is None else lang
 
-    gr.Markdown("Which words made the model say that? **SHAP** hides groups of tokens, runs the "
-                "model on each masked copy and shares the change out, token by token "
-                "(**red** pushes the output up, **blue** down). Beside it, two cheaper views of "
-                "the same tokens: **gradient × input** and **attention** (last layer, mean over "
-                "heads), and how well each agrees with SHAP. With few model evaluations SHAP "
-                "stops splitting early: the tokens of a group it did not split share the group's "
-                "value equally; more evaluations give finer detail.")
-    with gr.Tab("Explain a prediction"):
+    gr.Markdown(label("explain.intro"))
+    with gr.Tab(label("explain.tab_explain")):
         with gr.Row():
             with gr.Column(scale=2):
-                text = gr.Textbox(EXAMPLE, label="Text", lines=5, max_length=MAX_TEXT_CHARS)
-                go_btn = gr.Button("Explain", variant="primary")
+                text = gr.Textbox(EXAMPLE, label=label("explain.text"), lines=5, max_length=MAX_TEXT_CHARS)
+                go_btn = gr.Button(label("explain.go"), variant="primary")
             with gr.Column(scale=1):
-                model = gr.Radio(list(MODELS), value=next(iter(MODELS)), label="Model")
+                model = gr.Radio(list(MODELS), value=next(iter(MODELS)), label=label("explain.model"))
                 genre = gr.Dropdown([PREDICTED, *LABELS], value=PREDICTED,
-                                    label="Explain the probability of")
-                token = gr.Textbox("", label="Next token to explain (empty: the GPT's choice)",
+                                    label=label("explain.genre"))
+                token = gr.Textbox("", label=label("explain.token"),
                                    visible=False, max_length=40)
                 max_evals = gr.Slider(*EVALS_RANGE, value=MAX_EVALS["classifier"], step=10,
-                                      label="SHAP model evaluations (more: finer, slower)",
-                                      info=f"At most {EVALS_RANGE[1]} evaluations and "
-                                           f"{MAX_TEXT_CHARS:,} characters per explanation, so "
-                                           "one takes a few seconds on this server.")
+                                      label=label("explain.evals"), info=label("explain.evals_info"))
         stale = gr.Markdown(visible=False)
         status = gr.Markdown()
         with gr.Row():
-            plot_html = gr.HTML(label="shap's text plot")
-            bars = gr.Plot(label="SHAP values")
-        compare = gr.Plot(label="SHAP, gradient × input, attention")
+            plot_html = gr.HTML(label=label("explain.text_plot"))
+            bars = gr.Plot(label=label("explain.bars"))
+        compare = gr.Plot(label=label("explain.compare"))
         model.change(switch_model, model, [genre, token, max_evals],
                      api_name="explain_switch_model",
                      show_progress="hidden")
@@ -284,12 +302,11 @@ def build(lang=None) -> None:
                       outputs, api_name="explain",
                       concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
         common.mark_stale(event, stale)
-    with gr.Tab("Classifier on held-out plays"):
-        gr.Markdown("The genre classifier never saw these six plays in training. Rows are the "
-                    "true genre, columns the predicted one.")
-        eval_btn = gr.Button("Evaluate now", variant="primary")
+    with gr.Tab(label("explain.tab_heldout")):
+        gr.Markdown(label("explain.heldout_intro"))
+        eval_btn = gr.Button(label("explain.evaluate"), variant="primary")
         with gr.Row():
-            cm = gr.Plot(label="Confusion matrix")
+            cm = gr.Plot(label=label("explain.confusion"))
             metrics = gr.Markdown()
         eval_btn.click(evaluate, None, [cm, metrics], api_name="classifier_report",
                        concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
