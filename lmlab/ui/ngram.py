@@ -49,6 +49,10 @@ WORDS = {
     "ngram.order_info": ("the n-gram model reads the n − 1 tokens before the next one",
                          "n 元模型读取下一个词元之前的 n − 1 个词元"),
     "ngram.smoothing": ("Smoothing", "平滑方法"),
+    "ngram.smoothing.kneser_ney": (SMOOTHING_LABELS["kneser_ney"], "Kneser-Ney 平滑（修正、插值）"),
+    "ngram.smoothing.laplace": (SMOOTHING_LABELS["laplace"], "拉普拉斯平滑（加一）"),
+    "ngram.smoothing.lidstone": (SMOOTHING_LABELS["lidstone"], "Lidstone 平滑（加 γ = 0.1）"),
+    "ngram.smoothing.mle": (SMOOTHING_LABELS["mle"], "最大似然估计（原始计数，不做平滑）"),
     "ngram.seed": ("Seed for the samples", "采样的随机种子"),
     "ngram.why": ("Which n-gram table answered", "是哪一张 n 元计数表给出的回答"),
     "ngram.ngram_bars": ("n-gram: next token", "n 元模型：下一个词元"),
@@ -231,7 +235,7 @@ def build() -> None:
             order = gr.Slider(1, MAX_ORDER, value=3, step=1,
                               label=label("ngram.order"),
                               info=label("ngram.order_info"))
-            smoothing = gr.Dropdown([(v, k) for k, v in SMOOTHING_LABELS.items()],
+            smoothing = gr.Dropdown([(label(f"ngram.smoothing.{k}"), k) for k in SMOOTHING_LABELS],
                                     value="kneser_ney", label=label("ngram.smoothing"))
             seed = gr.Number(0, label=label("ngram.seed"), precision=0)
     stale = gr.Markdown(visible=False)
