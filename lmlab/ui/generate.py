@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from lmlab.cache import load_once
 from lmlab.generate import SamplingConfig, candidates, generate_stream
 from lmlab.ui import common, server
-from lmlab.ui.i18n import t
+from lmlab.ui.i18n import label, t
 
 MAX_NEW_TOKENS = 400  # cap per request, stated on screen
 TIME_LIMIT_S = 60.0  # a request stops generating after this long (a big hub model, a busy day)
@@ -59,7 +59,33 @@ WORDS = {
     "generate.bars_title": ("Candidates, step {step}, temperature {t:g}",
                             "候选词元：第 {step} 步，温度 {t:g}"),
     "generate.outside": ("(chosen, outside the top {k})", "（选中，不在前 {k} 名）"),
+    "generate.prompt": ("Prompt", "提示词"),
+    "generate.model_pick": ("Model", "模型"),
+    "generate.hub_id": ("Hub model id (used only when the hub model is picked above; downloaded from the Hugging "
+                        "Face hub, so it needs the internet)",
+                        "Hub 模型 id（仅在上面选择了 hub 模型时使用；需从 Hugging Face hub 下载，因此要联网）"),
+    "generate.hub_eg": ("e.g. distilgpt2", "例如 distilgpt2"),
+    "generate.go": ("Generate", "生成"),
+    "generate.stop": ("Stop", "停止"),
+    "generate.temperature": ("Temperature (0 = greedy)", "温度（0 = 贪心解码）"),
+    "generate.temperature_info": ("logits ÷ T before softmax: < 1 sharper, > 1 flatter",
+                                  "softmax 之前把 logits 除以 T：小于 1 分布更尖锐，大于 1 更平坦"),
+    "generate.top_k": ("Top-k (0 = off)", "Top-k（0 = 关闭）"),
+    "generate.top_k_info": ("draw only from the k likeliest tokens", "只从概率最高的 k 个词元中采样"),
+    "generate.top_p": ("Top-p (1 = off)", "Top-p（1 = 关闭）"),
+    "generate.top_p_info": ("draw from the fewest likeliest tokens whose p adds up to p",
+                            "从累计概率达到 p 的最少几个高概率词元中采样"),
+    "generate.max_new": ("Max new tokens", "最多新词元数"),
+    "generate.seed": ("Seed (same seed, same text)", "随机种子（种子相同，文本相同）"),
+    "generate.text": ("Text", "文本"),
+    "generate.candidates": ("Candidates", "候选词元"),
+    "generate.entropy": ("Entropy per step", "每一步的熵"),
+    "generate.inspect": ("Inspect step", "查看第几步"),
+    "generate.inspect_info": ("the step whose candidates the bar chart shows", "柱状图显示哪一步的候选词元"),
 }
+WORDS["generate.header"] = tuple(  # the intro and the limits, filled in once (static text)
+    f"{intro} {limits.format(n=MAX_NEW_TOKENS, s=TIME_LIMIT_S)}"
+    for intro, limits in zip(WORDS["generate.intro"], WORDS["generate.limits"], strict=True))
 
 
 def model_label(label: str) -> str:
@@ -248,41 +274,39 @@ def build(lang=None) -> None:
     on first view, not here)."""
     lang = gr.State("en") if lang is None else lang
     d = DEFAULTS
-    gr.Markdown(t("generate.intro", "en") + " " + t("generate.limits", "en", n=MAX_NEW_TOKENS,
-                                                     s=TIME_LIMIT_S))
+    gr.Markdown(label("generate.header"))
     steps = gr.State([], time_to_live=common.STATE_TTL_S)
     hub_on = common.hub_enabled()  # LMLAB_HUB=1 only (an online Space)
     choices = [(model_label(k), k) for k in MODELS] + ([(HUB_CHOICE, HUB_CHOICE)] if hub_on else [])
     with gr.Row():
         with gr.Column(scale=2):
-            prompt = gr.Textbox(d["prompt"], label="Prompt", lines=3, max_length=common.MAX_CHARS)
-            model = gr.Dropdown(choices, value=next(iter(MODELS)), label="Model")
-            hub_id = gr.Textbox(label="Hub model id (used only when the hub model is picked above; "
-                                "downloaded from the Hugging Face hub, so it needs the internet)",
-                                max_length=100, placeholder="e.g. distilgpt2", visible=hub_on)
+            prompt = gr.Textbox(d["prompt"], label=label("generate.prompt"), lines=3, max_length=common.MAX_CHARS)
+            model = gr.Dropdown(choices, value=next(iter(MODELS)), label=label("generate.model_pick"))
+            hub_id = gr.Textbox(label=label("generate.hub_id"),
+                                max_length=100, placeholder=label("generate.hub_eg"), visible=hub_on)
             with gr.Row():
-                go_btn = gr.Button("Generate", variant="primary")
-                stop_btn = gr.Button("Stop")
+                go_btn = gr.Button(label("generate.go"), variant="primary")
+                stop_btn = gr.Button(label("generate.stop"))
         with gr.Column(scale=1):
             temperature = gr.Slider(0, T_MAX, value=d["temperature"], step=T_STEP,
-                                    label="Temperature (0 = greedy)",
-                                    info="logits ÷ T before softmax: < 1 sharper, > 1 flatter")
-            top_k = gr.Slider(0, 200, value=d["top_k"], step=1, label="Top-k (0 = off)",
-                              info="draw only from the k likeliest tokens")
-            top_p = gr.Slider(0.05, 1, value=d["top_p"], step=0.05, label="Top-p (1 = off)",
-                              info="draw from the fewest likeliest tokens whose p adds up to p")
+                                    label=label("generate.temperature"),
+                                    info=label("generate.temperature_info"))
+            top_k = gr.Slider(0, 200, value=d["top_k"], step=1, label=label("generate.top_k"),
+                              info=label("generate.top_k_info"))
+            top_p = gr.Slider(0.05, 1, value=d["top_p"], step=0.05, label=label("generate.top_p"),
+                              info=label("generate.top_p_info"))
             max_new = gr.Slider(1, MAX_NEW_TOKENS, value=d["max_new"], step=1,
-                                label="Max new tokens")
-            seed = gr.Number(d["seed"], label="Seed (same seed, same text)", precision=0)
+                                label=label("generate.max_new"))
+            seed = gr.Number(d["seed"], label=label("generate.seed"), precision=0)
     stale = gr.Markdown(visible=False)
-    out = gr.HTML(label="Text")
+    out = gr.HTML(label=label("generate.text"))
     stats = gr.Markdown()
     with gr.Row():
-        bars = gr.Plot(label="Candidates")
+        bars = gr.Plot(label=label("generate.candidates"))
         with gr.Column():
-            entropy = gr.Plot(label="Entropy per step")
-            pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label="Inspect step",
-                             info="the step whose candidates the bar chart shows")
+            entropy = gr.Plot(label=label("generate.entropy"))
+            pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label=label("generate.inspect"),
+                             info=label("generate.inspect_info"))
     outputs = [out, bars, entropy, pick, stats, steps]
     common.on_first_view(lambda: default_view("en"), outputs, api_name="generate_default")
     event = go_btn.click(run, [prompt, model, hub_id, temperature, top_k, top_p, max_new, seed,

@@ -14,6 +14,7 @@ from lmlab.cache import load_once
 from lmlab.data import read_work, works_in
 from lmlab.ngram import MAX_ORDER, SMOOTHINGS
 from lmlab.ui import common
+from lmlab.ui.i18n import label
 from lmlab.ui.ngram_views import (
     SMOOTHING_LABELS,
     _model_name,
@@ -29,6 +30,58 @@ TOP_K = 10  # bars per model
 SAMPLE_TOKENS = 60  # new tokens per sample
 HELDOUT_TOKENS = compare.TOKENS_PER_WORK  # held-out slice: tokens from each val work
 DEFAULT_PASSAGE = ("hamlet", "To be, or not to be")  # (work, a phrase its first line holds)
+WORDS = {
+    "ngram.intro": (
+        "Before neural networks, a language model was a **table of counts**: an "
+        "*n-gram model* predicts the next token from the n − 1 tokens before it "
+        "(`lmlab/ngram.py`). Here it faces the GPT on the same tokens "
+        "(`lmlab/compare.py`). **Compare** fills every panel below. Bars are labelled "
+        "`token id:token` (`·` is a space, `⏎` a line break, `<e5 ba>` the bytes of part "
+        "of a character); p is a probability.",
+        "在神经网络出现之前，语言模型就是一张**计数表**：*n 元模型*根据前面的 n − 1 个词元预测下一个词元"
+        "（`lmlab/ngram.py`）。这里让它和 GPT 在同样的词元上比一比（`lmlab/compare.py`）。点击**比较**会填满"
+        "下面所有面板。柱子的标签是 `词元 id:词元`（`·` 是空格，`⏎` 是换行，`<e5 ba>` 是某个字符的一部分"
+        "字节）；p 表示概率。"),
+    "ngram.prompt": ("Prompt", "提示词"),
+    "ngram.compare": ("Compare", "比较"),
+    "ngram.order": ("Order n (the perplexity plot shows which n does best)",
+                    "阶数 n（困惑度图显示哪个 n 效果最好）"),
+    "ngram.order_info": ("the n-gram model reads the n − 1 tokens before the next one",
+                         "n 元模型读取下一个词元之前的 n − 1 个词元"),
+    "ngram.smoothing": ("Smoothing", "平滑方法"),
+    "ngram.smoothing.kneser_ney": (SMOOTHING_LABELS["kneser_ney"], "Kneser-Ney 平滑（修正、插值）"),
+    "ngram.smoothing.laplace": (SMOOTHING_LABELS["laplace"], "拉普拉斯平滑（加一）"),
+    "ngram.smoothing.lidstone": (SMOOTHING_LABELS["lidstone"], "Lidstone 平滑（加 γ = 0.1）"),
+    "ngram.smoothing.mle": (SMOOTHING_LABELS["mle"], "最大似然估计（原始计数，不做平滑）"),
+    "ngram.seed": ("Seed for the samples", "采样的随机种子"),
+    "ngram.why": ("Which n-gram table answered", "是哪一张 n 元计数表给出的回答"),
+    "ngram.ngram_bars": ("n-gram: next token", "n 元模型：下一个词元"),
+    "ngram.gpt_bars": ("GPT: next token", "GPT：下一个词元"),
+    "ngram.ngram_sample": (f"n-gram sample ({SAMPLE_TOKENS} tokens, temperature 1)",
+                           f"n 元模型的采样（{SAMPLE_TOKENS} 个词元，温度 1）"),
+    "ngram.gpt_sample": (f"GPT sample ({SAMPLE_TOKENS} tokens, temperature 1)",
+                         f"GPT 的采样（{SAMPLE_TOKENS} 个词元，温度 1）"),
+    "ngram.passage_intro": (
+        "### A held-out passage, coloured by surprisal\nHow surprised each model is "
+        "by each token of text neither ever trained on: −log₂ p, in **bits** (1 bit = "
+        "as surprised as by a fair coin's side; p = 1/1024 is 10 bits).",
+        "### 一段留出文本，按意外度着色\n两个模型都没有训练过这段文本，看看每个词元让各个模型有多意外："
+        "−log₂ p，单位是**比特**（1 比特 = 猜中抛硬币哪一面时的意外程度；p = 1/1024 就是 10 比特）。"),
+    "ngram.work": ("Held-out work", "留出作品"),
+    "ngram.line": ("From line", "起始行"),
+    "ngram.pick": ("Pick passage", "选取段落"),
+    "ngram.passage": ("Passage (edit it or paste your own)", "段落（可编辑，或粘贴你自己的文本）"),
+    "ngram.figures_intro": (
+        "### Held-out figures\n**Perplexity** = 2^(mean bits per token): lower is "
+        "better. **Sparsity**: the share of held-out n-grams never seen in training, "
+        "the reason counts fail as n grows.",
+        "### 留出集上的图表\n**困惑度** = 2^(每个词元的平均比特数)：越低越好。**稀疏性**：留出集中"
+        "训练时从未见过的 n 元组所占的比例，这正是 n 增大时计数方法失效的原因。"),
+    "ngram.ppl_plot": ("Perplexity against n", "困惑度随 n 的变化"),
+    "ngram.sparse_plot": ("Sparsity", "稀疏性"),
+    "ngram.novel_intro": ("### A novel phrase: where counts fail and the network generalises",
+                          "### 一个新短语：计数失效之处，正是神经网络泛化之时"),
+}
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -170,55 +223,46 @@ def default_view() -> tuple:
 
 def build() -> None:
     """Lay out the N-gram vs neural tab inside the current Blocks context."""
-    gr.Markdown("Before neural networks, a language model was a **table of counts**: an "
-                "*n-gram model* predicts the next token from the n − 1 tokens before it "
-                "(`lmlab/ngram.py`). Here it faces the GPT on the same tokens "
-                "(`lmlab/compare.py`). **Compare** fills every panel below. Bars are labelled "
-                "`token id:token` (`·` is a space, `⏎` a line break, `<e5 ba>` the bytes of part "
-                "of a character); p is a probability.")
+    gr.Markdown(label("ngram.intro"))
     val = works_in("val")
     slug, phrase = DEFAULT_PASSAGE
     with gr.Row():
         with gr.Column(scale=2):
-            prompt = gr.Textbox(DEFAULTS["prompt"], label="Prompt",
+            prompt = gr.Textbox(DEFAULTS["prompt"], label=label("ngram.prompt"),
                                 lines=3, max_length=common.MAX_CHARS)
-            go_btn = gr.Button("Compare", variant="primary")
+            go_btn = gr.Button(label("ngram.compare"), variant="primary")
         with gr.Column(scale=1):
             order = gr.Slider(1, MAX_ORDER, value=3, step=1,
-                              label="Order n (the perplexity plot shows which n does best)",
-                              info="the n-gram model reads the n − 1 tokens before the next one")
-            smoothing = gr.Dropdown([(v, k) for k, v in SMOOTHING_LABELS.items()],
-                                    value="kneser_ney", label="Smoothing")
-            seed = gr.Number(0, label="Seed for the samples", precision=0)
+                              label=label("ngram.order"),
+                              info=label("ngram.order_info"))
+            smoothing = gr.Dropdown([(label(f"ngram.smoothing.{k}"), k) for k in SMOOTHING_LABELS],
+                                    value="kneser_ney", label=label("ngram.smoothing"))
+            seed = gr.Number(0, label=label("ngram.seed"), precision=0)
     stale = gr.Markdown(visible=False)
-    why = gr.HTML(label="Which n-gram table answered")
+    why = gr.HTML(label=label("ngram.why"))
     with gr.Row():
-        ngram_bars = gr.Plot(label="n-gram: next token")
-        gpt_bars = gr.Plot(label="GPT: next token")
+        ngram_bars = gr.Plot(label=label("ngram.ngram_bars"))
+        gpt_bars = gr.Plot(label=label("ngram.gpt_bars"))
     with gr.Row():
         ngram_sample, gpt_sample = (
-            gr.Textbox(label=f"{who} sample ({SAMPLE_TOKENS} tokens, temperature 1)", lines=6,
-                       interactive=False) for who in ("n-gram", "GPT"))
-    gr.Markdown("### A held-out passage, coloured by surprisal\nHow surprised each model is "
-                "by each token of text neither ever trained on: −log₂ p, in **bits** (1 bit = "
-                "as surprised as by a fair coin's side; p = 1/1024 is 10 bits).")
+            gr.Textbox(label=label(f"ngram.{who}_sample"), lines=6, interactive=False)
+            for who in ("ngram", "gpt"))
+    gr.Markdown(label("ngram.passage_intro"))
     with gr.Row():
-        work = gr.Dropdown([(w.title, w.slug) for w in val], value=slug, label="Held-out work")
-        line = gr.Number(_default_line(slug, phrase), label="From line", precision=0)
-        pick_btn = gr.Button("Pick passage")
+        work = gr.Dropdown([(w.title, w.slug) for w in val], value=slug, label=label("ngram.work"))
+        line = gr.Number(_default_line(slug, phrase), label=label("ngram.line"), precision=0)
+        pick_btn = gr.Button(label("ngram.pick"))
     passage = gr.Textbox(compare.passage(slug, _default_line(slug, phrase)),
-                         label="Passage (edit it or paste your own)", lines=6,
+                         label=label("ngram.passage"), lines=6,
                          max_length=common.MAX_CHARS)
     colored = gr.HTML()
     summary = gr.Markdown()
-    gr.Markdown("### Held-out figures\n**Perplexity** = 2^(mean bits per token): lower is "
-                "better. **Sparsity**: the share of held-out n-grams never seen in training, "
-                "the reason counts fail as n grows.")
+    gr.Markdown(label("ngram.figures_intro"))
     note = gr.Markdown()
     with gr.Row():
-        ppl_plot = gr.Plot(label="Perplexity against n")
-        sparse_plot = gr.Plot(label="Sparsity")
-    gr.Markdown("### A novel phrase: where counts fail and the network generalises")
+        ppl_plot = gr.Plot(label=label("ngram.ppl_plot"))
+        sparse_plot = gr.Plot(label=label("ngram.sparse_plot"))
+    gr.Markdown(label("ngram.novel_intro"))
     novel = gr.HTML()
     common.on_first_view(default_view, [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample,
                                         colored, summary, ppl_plot, sparse_plot, novel, note],

@@ -32,6 +32,7 @@ from lmlab.positional import (
     sinusoidal,
 )
 from lmlab.ui import common, plots
+from lmlab.ui.i18n import label
 
 DEFAULT_TEXT = "To be, or not to be, that is the question."
 BASE = 10000.0  # the base of sinusoidal and RoPE frequencies, as in both papers
@@ -41,6 +42,41 @@ KIND_NAMES = {  # KINDS -> what the picture is
     "alibi": "ALiBi (distance penalty)",
 }
 COLORS = {"sinusoidal": "#4e79a7", "learned": "#f28e2b", "rope": "#59a14f", "alibi": "#e15759"}
+WORDS = {
+    "positional.intro": (
+        "Attention by itself cannot tell *where* a token is. Here are four answers, "
+        "each computed by `lmlab.positional` (hover for the numbers). Rows are positions "
+        "0, 1, 2, ...; columns the dimensions of the vector added to (or rotating) each "
+        "token's embedding; colours: red positive, blue negative, white 0.",
+        "注意力本身分辨不出词元*在哪里*。这里给出四种答案，每一种都由 `lmlab.positional` 计算（鼠标悬停可看"
+        "数值）。行是位置 0, 1, 2, ...；列是加到（或用来旋转）每个词元嵌入向量上的那个向量的各个维度；"
+        "颜色：红色为正，蓝色为负，白色为 0。"),
+    "positional.positions": ("Positions", "位置数"),
+    "positional.rope_intro": (
+        "### RoPE: one pair of a query turning as the position grows\n"
+        "Early pairs turn fast, late pairs slowly. A query at position m turns by "
+        "m·θ, a key at n by n·θ: the angle between them, and so their dot product, "
+        "depends only on m − n.",
+        "### RoPE：查询向量中的一对维度随位置增大而旋转\n"
+        "靠前的维度对转得快，靠后的转得慢。位置 m 上的查询旋转 m·θ，位置 n 上的键旋转 n·θ："
+        "两者之间的夹角，也就是它们的点积，只取决于 m − n。"),
+    "positional.pair": ("Pair i", "维度对 i"),
+    "positional.gpt_intro": (
+        "### What each encoding does to the shipped GPT's first layer\n"
+        "Only **learned** is what the model was trained with; the others are "
+        "counterfactuals on the same weights (see `scores_with_encoding`). Labels are "
+        "`position:token`; `·` is a space, `<e5 ba>` the bytes of part of a character.",
+        "### 每种位置编码对自带 GPT 第一层的影响\n"
+        "只有**可学习**编码是模型训练时真正使用的；其余都是在同一组权重上做的反事实实验"
+        "（见 `scores_with_encoding`）。标签是 `位置:词元`；`·` 是空格，`<e5 ba>` 是某个字符的一部分字节。"),
+    "positional.sentence": ("Sentence", "句子"),
+    "positional.head": ("Head", "注意力头"),
+    "positional.show": ("Show", "显示"),
+    "positional.show_info": ("weights: after softmax (rows sum to 1); scores: q·k/√d before it",
+                             "权重：softmax 之后（每行之和为 1）；分数：softmax 之前的 q·k/√d"),
+    "positional.weights": ("weights", "权重"),
+    "positional.scores": ("scores", "分数"),
+}
 
 
 # ----------------------------------------------------------------------------- the tables
@@ -200,33 +236,24 @@ def build() -> None:
     first view, not here)."""
     f = common.gpt_facts()
     block, hs = f["block_size"], f["n_embd"] // f["n_head"]
-    gr.Markdown("Attention by itself cannot tell *where* a token is. Here are four answers, "
-                "each computed by `lmlab.positional` (hover for the numbers). Rows are positions "
-                "0, 1, 2, ...; columns the dimensions of the vector added to (or rotating) each "
-                "token's embedding; colours: red positive, blue negative, white 0.")
-    n_pos = gr.Slider(2, block, value=N0, step=1, label="Positions",
+    gr.Markdown(label("positional.intro"))
+    n_pos = gr.Slider(2, block, value=N0, step=1, label=label("positional.positions"),
                       info=f"how many positions to draw (up to the GPT's context, {block})")
     with gr.Row():
         sin_p, wpe_p = gr.Plot(show_label=False), gr.Plot(show_label=False)
     with gr.Row():
         rope_p, alibi_p = gr.Plot(show_label=False), gr.Plot(show_label=False)
     sim_p = gr.Plot(show_label=False)
-    gr.Markdown("### RoPE: one pair of a query turning as the position grows\n"
-                "Early pairs turn fast, late pairs slowly. A query at position m turns by "
-                "m·θ, a key at n by n·θ: the angle between them, and so their dot product, "
-                "depends only on m − n.")
-    pair = gr.Slider(0, hs // 2 - 1, value=PAIR0, step=1, label="Pair i",
+    gr.Markdown(label("positional.rope_intro"))
+    pair = gr.Slider(0, hs // 2 - 1, value=PAIR0, step=1, label=label("positional.pair"),
                      info=f"which of the {hs // 2} (x, y) pairs of a head's {hs} dimensions")
     rot_p = gr.Plot(show_label=False)
-    gr.Markdown("### What each encoding does to the shipped GPT's first layer\n"
-                "Only **learned** is what the model was trained with; the others are "
-                "counterfactuals on the same weights (see `scores_with_encoding`). Labels are "
-                "`position:token`; `·` is a space, `<e5 ba>` the bytes of part of a character.")
+    gr.Markdown(label("positional.gpt_intro"))
     with gr.Row():
-        text = gr.Textbox(DEFAULT_TEXT, label="Sentence", max_length=common.MAX_CHARS, scale=3)
-        head = gr.Slider(0, f["n_head"] - 1, value=0, step=1, label="Head")
-        show = gr.Radio(["weights", "scores"], value="weights", label="Show",
-                        info="weights: after softmax (rows sum to 1); scores: q·k/√d before it")
+        text = gr.Textbox(DEFAULT_TEXT, label=label("positional.sentence"), max_length=common.MAX_CHARS, scale=3)
+        head = gr.Slider(0, f["n_head"] - 1, value=0, step=1, label=label("positional.head"))
+        show = gr.Radio([(label(f"positional.{v}"), v) for v in ("weights", "scores")], value="weights",
+                        label=label("positional.show"), info=label("positional.show_info"))
     stale = gr.Markdown(visible=False)
     scores_p = gr.Plot(show_label=False)
     note = gr.Markdown()
