@@ -93,7 +93,7 @@ WORDS = {
     "train.status": ("Status", "状态"),
     "train.ready": ("Ready: press Play. Dashed lines: unigram {u:.2f}, bigram {b:.2f}, best "
                     "Kneser-Ney {k:.2f} nats.", "准备好了：按播放。虚线：一元 {u:.2f}，二元 {b:.2f}，"
-                    "最好的 Kneser-Ney {k:.2f} 纳特。"),
+                    "最好的 Kneser-Ney {k:.2f} 奈特。"),
     "train.running": ("Step {step} of {total}: train loss {loss:.3f}, held-out {val:.3f}, "
                       "learning rate {lr:.2g}, {rate:.1f} steps/s.",
                       "第 {step}/{total} 步：训练损失 {loss:.3f}，留出集 {val:.3f}，"

@@ -13,7 +13,7 @@ from lmlab.ui.i18n import t
 Y_TOP = 8.5  # loss axis top: ln(2048) = 7.6 is a uniform guess; a diverged run leaves the chart
 BASELINE_COLORS = {"unigram": "#e15759", "bigram": "#f28e2b", "best_kn": "#59a14f"}
 WORDS = {
-    "train.fig.loss": ("Loss (nats per token): lower is better", "损失（每个词元的纳特）：越低越好"),
+    "train.fig.loss": ("Loss (nats per token): lower is better", "损失（每个词元的奈特）：越低越好"),
     "train.fig.train": ("train loss (this batch)", "训练损失（当前批次）"),
     "train.fig.val": ("held-out loss", "留出集损失"),
     "train.fig.unigram": ("unigram (counting tokens)", "一元模型（数词元）"),
