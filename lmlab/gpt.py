@@ -290,7 +290,10 @@ class GPT(nn.Module):
         """Write ``config.json`` + ``model.safetensors`` in GPT-2's layout (``lmlab.checkpoint``)."""
         from lmlab.checkpoint import to_hf_config, write_checkpoint
 
-        write_checkpoint(Path(out_dir), to_hf_config(asdict(self.config)) | (extra_config or {}),
+        config = asdict(self.config)
+        if config.get("causal", True):  # the default is not written: older checkpoints stay byte-identical
+            config.pop("causal", None)
+        write_checkpoint(Path(out_dir), to_hf_config(config) | (extra_config or {}),
                          self.state_dict())
 
     @classmethod

@@ -189,9 +189,13 @@ def test_every_tab_runs_its_main_action_offline(browser, app_server, tmp_path):
         snaps = wait_idle(page)
         seconds = time.time() - t0
         grew = sorted({s["text"] for s in snaps if s["generating"]})
-        if any(s["generating"] for s in snaps):
+        generating = [s for s in snaps if s["generating"]]
+        if generating:
             streamed.append(name)
-            if len(grew) < 2:
+            # two or more looks while it streamed must show the text growing; a run so quick that
+            # it was seen streaming once proves nothing either way (tests/test_ui_generate.py
+            # checks that every token is sent)
+            if len(generating) >= 2 and len(grew) < 2:
                 problems.append(f"{name}: streamed, but its text did not grow ({grew})")
         plots = panel.evaluate(PLOTS)
         if plots and min(plots) == 0 or (not plots and panel.locator(".js-plotly-plot").count()):

@@ -85,6 +85,8 @@ def bertviz_frames(page, token: str, heads: int, timeout: float = 90) -> dict:
     deadline, seen = time.time() + timeout, {}
     while time.time() < deadline:
         seen = {}
+        for i in range(page.locator("iframe:visible").count()):  # as a reader scrolls down to them:
+            page.locator("iframe:visible").nth(i).scroll_into_view_if_needed()  # off-screen ones wait
         for frame in page.frames:
             if frame != page.main_frame:
                 try:

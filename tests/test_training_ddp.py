@@ -49,7 +49,7 @@ def test_ddp_two_ranks_on_half_batches_equal_one_process_on_the_whole_batch(tmp_
     state = json.loads((tmp_path / "ddp" / "train_state.json").read_text())
     assert state["world_size"] == 2 and state["runs"][0]["world_size"] == 2
     assert sorted(p.name for p in (tmp_path / "ddp").iterdir()) == [
-        "config.json", "model.safetensors", "optimizer.safetensors", "train_state.json"]
+        "checkpoint.json", "config.json", "model.safetensors", "optimizer.safetensors", "train_state.json"]
 
 
 def test_ddp_refuses_a_batch_that_does_not_divide_among_ranks():

@@ -175,7 +175,8 @@ def _settings(temperature, top_k, top_p, max_new, seed) -> tuple:
 def _model_name(model_choice, hub_id, lang) -> str:
     """The model the student picked: a shipped one, or the hub id typed when the hub is picked
     (a typed id never overrides the picker)."""
-    if model_choice == HUB_CHOICE:  # hub_model_name refuses it where hub models are off
+    typed_while_off = bool((hub_id or "").strip()) and not common.hub_enabled()
+    if model_choice == HUB_CHOICE or typed_while_off:  # hub_model_name refuses it where hub models are off
         name = common.hub_model_name(hub_id)
         if name is None:
             raise gr.Error(t("generate.no_hub", lang))
