@@ -91,3 +91,16 @@ def test_bad_export_input_is_one_line_and_exit_2(args, message, capsys, tmp_path
     assert main(["export", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_int8_onnx_leaves_the_process_logging_as_it_was(exported, tmp_path, caplog):
+    """It once set the root logger to ERROR for good, which silenced the app's one-line error
+    log for every student after the first Compress run."""
+    import logging
+
+    root = logging.getLogger()
+    before = root.level
+    quantize_onnx(exported, tmp_path / "int8.onnx")
+    assert root.level == before and not root.filters
+    logging.getLogger("lmlab.ui").warning("still heard")
+    assert any(r.getMessage() == "still heard" for r in caplog.records)

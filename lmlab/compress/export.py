@@ -95,9 +95,22 @@ def quantize_onnx(src: str | Path, out: str | Path) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
         raise ValueError("ONNX Runtime is not installed: pip install 'lmlab[onnx]'") from None
-    logging.getLogger().setLevel(logging.ERROR)  # a note suggesting pre-processing
-    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    # ONNX Runtime writes a note suggesting pre-processing on the root logger: drop its notes
+    # for this call only (a root-level change would silence every logger of the process)
+    root, quiet = logging.getLogger(), _OnnxruntimeNotes()
+    root.addFilter(quiet)
+    try:
+        quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.removeFilter(quiet)
     return Path(out)
+
+
+class _OnnxruntimeNotes:
+    """A logging filter that drops ONNX Runtime's own warnings (below ERROR) and keeps the rest."""
+
+    def filter(self, record) -> bool:
+        return record.levelno >= 40 or "onnxruntime" not in record.pathname
 
 
 class OnnxModel:
