@@ -4,7 +4,8 @@ Opens the app (the session's ``app_server``) in Debian's headless chromium twice
 zh-CN and en-US (each sends its Accept-Language), every request to a host other than
 127.0.0.1 / localhost aborted.  In each locale it reads the visible text of the page (text
 nodes and placeholders, outside code, ``pre`` and typed inputs: code and model output are never
-translated) and looks for words of the other language:
+translated: such text is marked ``translate="no"``, and plotly's tick labels are tokens and
+numbers) and looks for words of the other language:
 
 - the shell (header, tab titles, switch) and the Lessons tab: strict, a stray word fails;
 - every other tab: reported, not failed, until its module is translated (then it joins STRICT);
@@ -47,7 +48,10 @@ GLOSS = re.compile(r"（[^（）]*）")  # an English term glossed in parenthese
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")  # an English word of three letters or more
 HAN = re.compile(r"[\u4e00-\u9fff]")
 TEXT = """(root) => {
-  const skip = (el) => el.closest('code, pre, textarea, input, .cm-editor, #lang-switch, footer');
+  // model output and quoted corpus text are marked translate="no" (never translated); plotly's
+  // tick labels are tokens and numbers
+  const skip = (el) => el.closest('code, pre, textarea, input, .cm-editor, #lang-switch, footer, '
+                                  + '[translate=no], .xtick, .ytick');
   const out = [];
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {

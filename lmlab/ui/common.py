@@ -85,8 +85,9 @@ def unseen_note(text: str, lang: str | None = "en") -> str | None:
     return t("common.unseen", lang, share=unseen_share(text), chars=chars)
 
 
-def on_first_view(fn, outputs: list, api_name: str) -> None:
-    """Fill ``outputs`` with ``fn()`` the first time a student sees the tab being built.
+def on_first_view(fn, outputs: list, api_name: str, inputs: list = ()) -> None:
+    """Fill ``outputs`` with ``fn(*inputs)`` the first time a student sees the tab being built
+    (``inputs``: usually ``[lang]``, so the tab opens worded in the student's language).
 
     Nothing runs at start-up: the tab shown when the page opens fills on page load, any other
     tab when it is first selected (later selections keep what the student made).  ``fn``
@@ -96,10 +97,10 @@ def on_first_view(fn, outputs: list, api_name: str) -> None:
 
     seen = gr.State(False)
 
-    def first(already):
+    def first(already, *args):
         if already:
             return (*[gr.skip()] * len(outputs), True)
-        return (*fn(), True)
+        return (*fn(*args), True)
 
     block, trigger = Context.block, None
     while isinstance(block, gr.Tab):  # the first tab of a row is seen when its parent is
@@ -109,7 +110,7 @@ def on_first_view(fn, outputs: list, api_name: str) -> None:
             break
         block = block.parent
     trigger = trigger or Context.root_block.load
-    trigger(first, seen, [*outputs, seen], api_name=api_name, show_progress="minimal")
+    trigger(first, [seen, *inputs], [*outputs, seen], api_name=api_name, show_progress="minimal")
 
 
 def mark_stale(event, banner) -> None:

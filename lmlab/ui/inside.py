@@ -18,7 +18,6 @@ import torch
 from lmlab import lens
 from lmlab.ui import common, plots
 from lmlab.ui.i18n import label, t
-from lmlab.ui.tokens import on_first_view
 
 WORDS = {
     "inside.intro": ("Look inside the shipped GPT (4 blocks x 4 heads): every number comes from its own "
@@ -333,7 +332,8 @@ def build(lang=None) -> None:
           patch_out, api_name="inside_patching", trigger_mode="always_last", concurrency_limit=1)
     gr.on([layer.release, head.release], induction_view, [layer, head, lang], ind_out,
           api_name="inside_induction", trigger_mode="always_last", show_progress="minimal")
-    on_first_view(first_view, [lang], [*lens_out, *patch_out, *ind_out, *abl_out], api_name="inside_first_view")
+    common.on_first_view(first_view, [*lens_out, *patch_out, *ind_out, *abl_out], api_name="inside_first_view",
+                         inputs=[lang])
 
 
 if __name__ == "__main__":

@@ -269,21 +269,6 @@ def _plays():  # (shown, slug) for the picker
     return [(w.title.title()[:40], w.slug) for w in load_works()]
 
 
-def on_first_view(fn, inputs: list, outputs: list, api_name: str) -> None:
-    """Fill ``outputs`` with ``fn(*inputs)`` when the tab being built is first shown (its select
-    event, or page load for the first tab); later views keep what the student made."""
-    from gradio.context import Context
-
-    seen = gr.State(False)
-
-    def first(already, *args):
-        return (*[gr.skip()] * len(outputs), True) if already else (*fn(*args), True)
-
-    block = Context.block
-    trigger = block.select if isinstance(block, gr.Tab) else Context.root_block.load
-    trigger(first, [seen, *inputs], [*outputs, seen], api_name=api_name, show_progress="minimal")
-
-
 # ----------------------------------------------------------------------------- layout
 
 
@@ -338,8 +323,8 @@ def build(lang=None) -> None:
     gr.on([show.click, token.submit], embedding_map, [token, lang], [emb_map, neighbours],
           api_name="tokens_embedding")
     compare.click(sentences, [lines, lang], [sim], api_name="tokens_sentences", concurrency_limit=1)
-    on_first_view(first_view, [lang], [*tok_out, *train_out, emb_map, neighbours, positions, sim],
-                  api_name="tokens_first_view")
+    common.on_first_view(first_view, [*tok_out, *train_out, emb_map, neighbours, positions, sim],
+                         api_name="tokens_first_view", inputs=[lang])
 
 
 if __name__ == "__main__":
