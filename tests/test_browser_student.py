@@ -138,10 +138,23 @@ def test_01_shap_text_plot_has_valid_visible_colours(page):
     assert colours, "no token of shap's text plot is highlighted red or blue"
 
 
-@pytest.mark.xfail(strict=False, reason="on a quiet machine the shipped GPT writes 400 tokens in about a second, "
-                   "so the run can end before the Stop click lands (seen: 400 of 400); the figures-on-Stop "
-                   "handler is tested in test_ui_generate.py")
-def test_02_stop_ends_a_400_token_run(page):
+def test_02_stop_ends_a_400_token_run(page, monkeypatch):
+    """Stop one second into a 400-token run: fewer than 400 tokens, and none after the Stop.
+
+    On a quiet machine the shipped GPT can write 400 tokens before a click on a page busy
+    drawing the stream lands, so each token here takes 25 ms more (a model as slow as a big hub
+    GPT-2): the run cannot end by itself before Stop.  How soon the server ends a run after the
+    cancel is measured by ``lmlab bench stop`` (budget 0.5 s), not timed here."""
+    import lmlab.ui.generate as generate
+
+    fast = generate.generate_stream
+
+    def slow(*args, **kwargs):
+        for step in fast(*args, **kwargs):
+            time.sleep(0.025)
+            yield step
+
+    monkeypatch.setattr(generate, "generate_stream", slow)
     panel = open_tab(page, "Generate")
     panel.get_by_label("Prompt").fill("To be, or not to be, that is the question. " * 20)
     box = slider_box(panel, "Max new tokens")
@@ -150,12 +163,11 @@ def test_02_stop_ends_a_400_token_run(page):
     wait_idle(page)  # the tab's default run, shown on first view, is done
     panel.get_by_role("button", name="Generate", exact=True).click()
     panel.locator(".generating").first.wait_for(timeout=TIMEOUT_MS)  # tokens are streaming
-    # Stop at once: on a quiet machine the shipped GPT writes 400 tokens in about a second (the
-    # issue's "Stop after 1 s" was measured when a run took 10 s)
+    page.wait_for_timeout(1000)
     t0 = time.time()
     panel.get_by_role("button", name="Stop", exact=True).click()
     stats = panel.get_by_text(re.compile("Stopped by you after"))
-    stats.wait_for(timeout=30_000)
+    stats.wait_for(timeout=60_000)
     answered = time.time() - t0
     n = int(re.search(r"Stopped by you after (\d+) tokens", stats.inner_text()).group(1))
     page.wait_for_timeout(1500)

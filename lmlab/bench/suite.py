@@ -60,3 +60,12 @@ def bench_distill() -> list[dict]:
 BENCHES: dict[str, Callable[[], list[dict]]] = {
     "app": bench_app, "train": bench_train, "ngram": bench_ngram, "generate": bench_generate}
 BENCHES |= {"quantize": bench_quantize, "prune": bench_prune, "distill": bench_distill}
+
+
+def bench_stop() -> list[dict]:
+    from lmlab.bench.stop import bench_stop as run
+
+    return run()
+
+
+BENCHES["stop"] = bench_stop

@@ -23,7 +23,11 @@ TIME_LIMIT_S = 60.0  # a request stops generating after this long (a big hub mod
 TOP_SHOWN = 12  # candidates drawn per step (and the chosen token, when it is not among them)
 T_MAX, T_STEP = 2.0, 0.05  # the temperature slider
 TEMPERATURES = np.round(np.arange(0, T_MAX + T_STEP / 2, T_STEP), 2)  # its positions
-STREAM_EVERY_S = 0.1  # the text is sent at most this often; the figures once, at the end
+# The text is sent at most this often; the figures once, at the end.  Every streamed message
+# costs the page a walk over every component that has shown a loading status (gradio 6's
+# update_loading_stati_state): after a student has opened every tab, 0.1 s kept a busy 2-core
+# machine's page drawing all the time and a Stop click waited behind it (issue #13).
+STREAM_EVERY_S = 0.25
 MODELS = {  # picker label -> lmlab.models name; the labels' figures are read from each checkpoint
     "Shakespeare GPT (shipped)": "shakespeare",
     "Shakespeare GPT, int8 weights (the shipped model quantized)": "shakespeare-int8",
