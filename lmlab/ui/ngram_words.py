@@ -171,7 +171,7 @@ WORDS = {
         "tokens, never by {target}.",
         "它的上下文（蓝色）在那里出现过 {count:,} 次，后面跟过 {followers:,} 种不同的词元，却从没"
         "跟过 {target}。"),
-    "ngram.novel_ngram_p": ("{name}: p = {p}", "{name}：p = {p}"),
+    "ngram.novel_ngram_p": ("{name}: p = {p}", "{name} 给出的概率：p = {p}"),
     "ngram.novel_gpt": ("GPT (reading the {k} tokens before it): p = {p}, {ratio:,.1f} times more.",
                         "GPT（读取它之前的 {k} 个词元）：p = {p}，是 n 元模型的 {ratio:,.1f} 倍。"),
     "ngram.novel_gpt_inf": ("GPT (reading the {k} tokens before it): p = {p}, infinitely more.",
