@@ -167,8 +167,11 @@ def test_first_view_per_language_and_the_switch_redraws_what_is_shown():
     en, zh = positional.default_view("en"), positional.default_view("zh")
     assert len(zh) == 11 and zh[8:] == en[8:] == positional.DEFAULT_INPUTS  # 8 outputs, then inputs
     assert [f.layout.title.text for f in zh[:7]] != [f.layout.title.text for f in en[:7]]
-    again = positional.reword(*en[8:], "zh")  # the switch to 中文 after the English first view
-    assert [f.layout.title.text for f in again[:7]] == [f.layout.title.text for f in zh[:7]]
+    again = positional.reword(*en[8:], "zh")  # the switch to 中文 after the English first view...
+    assert all(a is b for a, b in zip(again, zh[:8], strict=True))  # ...the cached Chinese view
+    again = positional.reword((16,), None, None, "zh")  # a student's own 16 positions
+    assert [f.layout.title.text for f in again[:5]] == [
+        f.layout.title.text for f in positional.tables(16, "zh")] and again[5:] == (gr.skip(),) * 3
     assert positional.reword(None, None, None, "zh") == (gr.skip(),) * 8  # nothing shown yet
     followers = []
     with gr.Blocks() as demo:

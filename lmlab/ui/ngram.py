@@ -172,13 +172,20 @@ def _keeping(data_fn, view_fn):
     return run
 
 
+def _view(shown: tuple, lang: str) -> tuple:
+    """The panels of each group's data in ``shown`` (None: not shown yet, skipped) in ``lang``."""
+    parts = ((predict_view, 5), (passage_view, 2), (heldout_view, 4))
+    return tuple(x for data, (fn, k) in zip(shown, parts, strict=True)
+                 for x in ((gr.skip(),) * k if data is None else fn(data, lang)))
+
+
 def reword(predicted, passaged, held, lang="en") -> tuple:
-    """Every panel already shown (the data kept in the tab's gr.States), worded in ``lang``;
-    a panel not shown yet is skipped."""
-    def view(data, fn, k):
-        return fn(data, lang) if data is not None else (gr.skip(),) * k
-    return (*view(predicted, predict_view, 5), *view(passaged, passage_view, 2),
-            *view(held, heldout_view, 4))
+    """Every panel already shown (the data kept in the tab's gr.States; the default view's from
+    the cache), worded in ``lang``; a panel not shown yet is skipped."""
+    shown = (predicted, passaged, held)
+    if _default_data.cached_keys() and all(a is b for a, b in zip(shown, _default_data(), strict=True)):
+        return default_view(lang)[:11]
+    return _view(shown, lang)
 
 
 # ----------------------------------------------------------------------------- layout
@@ -208,7 +215,7 @@ def default_view(lang: str = "en") -> tuple:
     show (for the tab's gr.States).  Computed on first view (which also warms the n-gram tables
     that Compare uses), once per language, and shared read-only afterwards."""
     data = _default_data()
-    return (*reword(*data, lang), *data)
+    return (*_view(data, lang), *data)
 
 
 def build(lang=None, followers: list | None = None) -> None:

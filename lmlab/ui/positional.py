@@ -212,23 +212,30 @@ def _remembering(fn):
     return run
 
 
-def reword(tabled, rotated, scored, lang="en") -> tuple:
-    """Every figure already shown, drawn again from its inputs (kept in the tab's gr.States; a
-    few milliseconds) in ``lang``; a figure not shown yet is skipped."""
-    def again(args, fn, k):
-        if args is None:
-            return (gr.skip(),) * k
-        out = fn(*args, lang)
-        return out if isinstance(out, tuple) else (out,)
-    return (*again(tabled, tables, 5), *again(rotated, rotation, 1),
-            *again(scored, encoded_scores, 2))
+PARTS = ((tables, 5), (rotation, 1), (encoded_scores, 2))  # each figure group, its outputs
+
+
+def _draw(shown: tuple, lang: str) -> tuple:
+    """The figures of each part's inputs in ``shown`` (None: not shown yet, skipped) in ``lang``."""
+    out = []
+    for args, (fn, k) in zip(shown, PARTS, strict=True):
+        figs = (gr.skip(),) * k if args is None else fn(*args, lang)
+        out += figs if isinstance(figs, tuple) else (figs,)
+    return tuple(out)
 
 
 @load_once(maxsize=2)
 def default_view(lang: str = "en") -> tuple:
     """Every figure for the defaults in ``lang``, then their inputs (for the tab's gr.States):
     computed on first view, once per language, then shared read-only."""
-    return (*reword(*DEFAULT_INPUTS, lang), *DEFAULT_INPUTS)
+    return (*_draw(DEFAULT_INPUTS, lang), *DEFAULT_INPUTS)
+
+
+def reword(tabled, rotated, scored, lang="en") -> tuple:
+    """Every figure already shown, drawn again in ``lang`` from its inputs (kept in the tab's
+    gr.States; the defaults' from the cache); a figure not shown yet is skipped."""
+    shown = (tabled, rotated, scored)
+    return default_view(lang)[:8] if shown == DEFAULT_INPUTS else _draw(shown, lang)
 
 
 def build(lang=None, followers: list | None = None) -> None:
