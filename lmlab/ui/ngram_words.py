@@ -121,7 +121,7 @@ WORDS = {
     "ngram.ppl_x": ("n (order of the n-gram model)", "n（n 元模型的阶数）"),
     "ngram.ppl_y": ("held-out perplexity (log scale)", "留出集困惑度（对数刻度）"),
     "ngram.ppl_title": ("Perplexity against n, {smoothing} (lower is better)",
-                        "困惑度随 n 的变化，{smoothing}（越低越好）"),
+                        "困惑度随 n 的变化（越低越好）：{smoothing}"),
     "ngram.sparse_hover": ("n = %{x}: %{y:.1f}% never seen<extra></extra>",
                            "n = %{x}：%{y:.1f}% 从未见过<extra></extra>"),
     "ngram.sparse_y": ("% of held-out n-grams unseen in training", "训练中没见过的留出 n 元组（%）"),
