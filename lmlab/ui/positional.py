@@ -1,6 +1,6 @@
 """Positional tab: four ways to tell a Transformer where each token sits, side by side.
 
-Lesson: lessons/05_attention.en.md (positions).  Code: ``lmlab.positional``.  Run alone:
+Lesson: lessons/04_positional.en.md.  Code: ``lmlab.positional``.  Run alone:
 ``python -m lmlab.ui.positional``.
 
 Attention alone is blind to order.  This tab draws each encoding as a table (sinusoidal, the
