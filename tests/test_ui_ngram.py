@@ -99,7 +99,8 @@ def test_text_the_models_never_saw_is_accepted_with_the_caveat():
 
 def test_build_computes_nothing_and_the_default_view_fills_every_panel(monkeypatch):
     calls = []
-    monkeypatch.setattr(tab, "predict", lambda *a: calls.append(a))
+    for name in ("predict_data", "passage_data", "heldout_data"):
+        monkeypatch.setattr(tab, name, lambda *a: calls.append(a))
     with gr.Blocks():
         tab.build()
     assert calls == []
@@ -107,4 +108,4 @@ def test_build_computes_nothing_and_the_default_view_fills_every_panel(monkeypat
     monkeypatch.setattr(tab, "HELDOUT_TOKENS", 400)
     tab.default_view.cache_clear()
     view = tab.default_view()
-    assert len(view) == 11 and all(v is not None for v in view)
+    assert len(view) == 14 and all(v is not None for v in view)  # 11 panels, then their data

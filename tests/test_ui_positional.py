@@ -3,10 +3,14 @@
 Checks: the tables are the ``lmlab.positional`` functions' numbers (sinusoidal, the GPT's
 ``wpe``, RoPE's cos(m·θ), ALiBi's −slope·distance); the RoPE pair stays on the unit circle;
 the encoded-scores grid has one panel per encoding, with the causal mask blank; bad input is a
-clear gr.Error and long text is cut to the context with a note.  A few seconds on 2 cores.
+clear gr.Error and long text is cut to the context with a note; with lang="zh" every figure,
+note and error reads in Chinese, with lang="en" in English, and the language switch redraws what
+is shown from the inputs kept in the tab's gr.States.  About 15 s on 2 cores.
 
 Run:  python -m pytest tests/test_ui_positional.py -q
 """
+
+import re
 
 import gradio as gr
 import numpy as np
@@ -14,7 +18,7 @@ import plotly.graph_objects as go
 import pytest
 import torch
 
-from lmlab.positional import KINDS, alibi_bias, learned, sinusoidal
+from lmlab.positional import KINDS, alibi_bias, learned, rope_angles, sinusoidal
 from lmlab.ui import common, positional
 
 
@@ -71,3 +75,110 @@ def test_out_of_range_controls_are_clear_errors(call):
 def test_emoji_and_chinese_are_encoded_not_refused():
     fig, _ = positional.encoded_scores("生存还是毁灭 😀", 0, "weights")
     assert torch.tensor(fig.data[0].z).shape[0] >= 2
+
+
+def test_the_rope_pair_turns_by_the_cores_angle():
+    hs = common.gpt().config.n_embd // common.gpt().config.n_head
+    theta = rope_angles(torch.arange(2), hs)[1, positional.PAIR0].item()  # θ_i, from lmlab.positional
+    fig = positional.rotation(positional.PAIR0, 16)
+    assert fig.data[1].x[1] == pytest.approx(np.cos(theta)) and f"{theta:.4g}" in fig.layout.title.text
+
+
+# ----------------------------------------------------------------------------- two languages
+# lang="zh": every title, axis, legend, hover text, note and error in Chinese (no English word
+# but names such as RoPE, ALiBi, GPT, softmax, sin, cos, wpe); lang="en": no Chinese.
+
+NAMES = {"GPT", "RoPE", "ALiBi", "softmax", "sin", "cos", "wpe"}
+WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")  # as tests/test_browser_i18n.py counts words
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def english_words(text: str) -> list[str]:
+    text = re.sub(r"<[^>]+>|%\{[^}]*\}", " ", text)  # HTML tags, plotly's placeholders
+    return [w for w in WORD.findall(text) if w not in NAMES and not w.isupper()]
+
+
+def figure_texts(fig) -> list[str]:
+    """Titles, axis and colour-bar titles, legend names, hover text, subplot titles."""
+    out = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("text", "name", "hovertemplate", "title") and isinstance(v, str):
+                    out.append(v)
+                elif k not in ("x", "y", "z"):  # the data: numbers and tokens
+                    walk(v)
+        elif isinstance(node, list | tuple):
+            for v in node:
+                walk(v)
+
+    walk(fig.to_plotly_json())
+    return out
+
+
+def every_figure(lang):
+    return [*positional.tables(16, lang), positional.rotation(3, 16, lang),
+            positional.encoded_scores(positional.DEFAULT_TEXT, 1, "scores", lang)[0],
+            positional.encoded_scores(positional.DEFAULT_TEXT, 1, "weights", lang)[0]]
+
+
+def test_every_figure_reads_in_chinese_or_in_english():
+    for fig in every_figure("zh"):
+        texts = figure_texts(fig)
+        assert HAN.search(fig.layout.title.text), fig.layout.title.text
+        assert [w for x in texts for w in english_words(x)] == [], texts
+    for fig in every_figure("en"):
+        assert not any(HAN.search(x) for x in figure_texts(fig)), figure_texts(fig)
+    alibi, scores = positional.tables(16, "zh")[3], every_figure("zh")[-1]
+    assert "查询 %{y}" in alibi.data[0].hovertemplate and "键 %{x}" in scores.data[0].hovertemplate
+    assert [a.text for a in scores.layout.annotations][0] == "可学习（GPT 训练时所用）"
+
+
+def test_the_notes_read_in_the_students_language():
+    text = "to be or not " * 100
+    _, note = positional.encoded_scores(text, 0, "weights", "zh")
+    assert note == f"这段文本有 {len(common.tokenizer().encode(text))} 个词元，只用前 128 个（上下文长度）。"
+    _, note = positional.encoded_scores("生存还是毁灭 😀", 0, "weights", "zh")
+    assert HAN.search(note) and english_words(note) == []
+
+
+@pytest.mark.parametrize("call", [
+    lambda lang: positional.tables(1, lang), lambda lang: positional.tables("many", lang),
+    lambda lang: positional.rotation(99, 16, lang), lambda lang: positional.rotation("a", 16, lang),
+    lambda lang: positional.encoded_scores("", 0, "weights", lang),
+    lambda lang: positional.encoded_scores("x" * 3000, 0, "weights", lang),
+    lambda lang: positional.encoded_scores("Romeo", 0, "weights", lang),
+    lambda lang: positional.encoded_scores("a b c", 7, "weights", lang),
+    lambda lang: positional.encoded_scores("a b c", "x", "weights", lang),
+])
+def test_every_error_is_a_sentence_in_the_students_language(call):
+    with pytest.raises(gr.Error) as zh:
+        call("zh")
+    assert HAN.search(zh.value.message) and zh.value.message.endswith("。"), zh.value.message
+    assert english_words(zh.value.message) == [], zh.value.message
+    with pytest.raises(gr.Error) as en:
+        call("en")
+    assert not HAN.search(en.value.message) and en.value.message.endswith("."), en.value.message
+
+
+def test_first_view_per_language_and_the_switch_redraws_what_is_shown():
+    positional.default_view.cache_clear()
+    en, zh = positional.default_view("en"), positional.default_view("zh")
+    assert len(zh) == 11 and zh[8:] == en[8:] == positional.DEFAULT_INPUTS  # 8 outputs, then inputs
+    assert [f.layout.title.text for f in zh[:7]] != [f.layout.title.text for f in en[:7]]
+    again = positional.reword(*en[8:], "zh")  # the switch to 中文 after the English first view...
+    assert all(a is b for a, b in zip(again, zh[:8], strict=True))  # ...the cached Chinese view
+    again = positional.reword((16,), None, None, "zh")  # a student's own 16 positions
+    assert [f.layout.title.text for f in again[:5]] == [
+        f.layout.title.text for f in positional.tables(16, "zh")] and again[5:] == (gr.skip(),) * 3
+    assert positional.reword(None, None, None, "zh") == (gr.skip(),) * 8  # nothing shown yet
+    followers = []
+    with gr.Blocks() as demo:
+        lang = gr.State("en")
+        positional.build(lang=lang, followers=followers)
+    (follower,) = followers
+    assert follower.inputs[-1] is lang and len(follower.outputs) == 8
+    for name in ("positional_default", "positional_tables", "rope_rotation", "encoding_scores"):
+        fn = next(fn for fn in demo.fns.values() if fn.api_name == name)
+        assert lang in fn.inputs, name

@@ -14,189 +14,178 @@ from lmlab.cache import load_once
 from lmlab.data import read_work, works_in
 from lmlab.ngram import MAX_ORDER, SMOOTHINGS
 from lmlab.ui import common
-from lmlab.ui.i18n import label
+from lmlab.ui.i18n import label, t
 from lmlab.ui.ngram_views import (
-    SMOOTHING_LABELS,
-    _model_name,
     bars_figure,
     fmt_perplexity,
+    model_name,
     novel_html,
     perplexity_figure,
     sparsity_figure,
     surprisal_html,
+    why_html,
 )
+from lmlab.ui.ngram_words import SAMPLE_TOKENS, WORDS  # noqa: F401  (gathered by lmlab.ui.i18n)
 
 TOP_K = 10  # bars per model
-SAMPLE_TOKENS = 60  # new tokens per sample
 HELDOUT_TOKENS = compare.TOKENS_PER_WORK  # held-out slice: tokens from each val work
 DEFAULT_PASSAGE = ("hamlet", "To be, or not to be")  # (work, a phrase its first line holds)
-WORDS = {
-    "ngram.intro": (
-        "Before neural networks, a language model was a **table of counts**: an "
-        "*n-gram model* predicts the next token from the n − 1 tokens before it "
-        "(`lmlab/ngram.py`). Here it faces the GPT on the same tokens "
-        "(`lmlab/compare.py`). **Compare** fills every panel below. Bars are labelled "
-        "`token id:token` (`·` is a space, `⏎` a line break, `<e5 ba>` the bytes of part "
-        "of a character); p is a probability.",
-        "在神经网络出现之前，语言模型就是一张**计数表**：*n 元模型*根据前面的 n − 1 个词元预测下一个词元"
-        "（`lmlab/ngram.py`）。这里让它和 GPT 在同样的词元上比一比（`lmlab/compare.py`）。点击**比较**会填满"
-        "下面所有面板。柱子的标签是 `词元 id:词元`（`·` 是空格，`⏎` 是换行，`<e5 ba>` 是某个字符的一部分"
-        "字节）；p 表示概率。"),
-    "ngram.prompt": ("Prompt", "提示词"),
-    "ngram.compare": ("Compare", "比较"),
-    "ngram.order": ("Order n (the perplexity plot shows which n does best)",
-                    "阶数 n（困惑度图显示哪个 n 效果最好）"),
-    "ngram.order_info": ("the n-gram model reads the n − 1 tokens before the next one",
-                         "n 元模型读取下一个词元之前的 n − 1 个词元"),
-    "ngram.smoothing": ("Smoothing", "平滑方法"),
-    "ngram.smoothing.kneser_ney": (SMOOTHING_LABELS["kneser_ney"], "Kneser-Ney 平滑（修正、插值）"),
-    "ngram.smoothing.laplace": (SMOOTHING_LABELS["laplace"], "拉普拉斯平滑（加一）"),
-    "ngram.smoothing.lidstone": (SMOOTHING_LABELS["lidstone"], "Lidstone 平滑（加 γ = 0.1）"),
-    "ngram.smoothing.mle": (SMOOTHING_LABELS["mle"], "最大似然估计（原始计数，不做平滑）"),
-    "ngram.seed": ("Seed for the samples", "采样的随机种子"),
-    "ngram.why": ("Which n-gram table answered", "是哪一张 n 元计数表给出的回答"),
-    "ngram.ngram_bars": ("n-gram: next token", "n 元模型：下一个词元"),
-    "ngram.gpt_bars": ("GPT: next token", "GPT：下一个词元"),
-    "ngram.ngram_sample": (f"n-gram sample ({SAMPLE_TOKENS} tokens, temperature 1)",
-                           f"n 元模型的采样（{SAMPLE_TOKENS} 个词元，温度 1）"),
-    "ngram.gpt_sample": (f"GPT sample ({SAMPLE_TOKENS} tokens, temperature 1)",
-                         f"GPT 的采样（{SAMPLE_TOKENS} 个词元，温度 1）"),
-    "ngram.passage_intro": (
-        "### A held-out passage, coloured by surprisal\nHow surprised each model is "
-        "by each token of text neither ever trained on: −log₂ p, in **bits** (1 bit = "
-        "as surprised as by a fair coin's side; p = 1/1024 is 10 bits).",
-        "### 一段留出文本，按意外度着色\n两个模型都没有训练过这段文本，看看每个词元让各个模型有多意外："
-        "−log₂ p，单位是**比特**（1 比特 = 猜中抛硬币哪一面时的意外程度；p = 1/1024 就是 10 比特）。"),
-    "ngram.work": ("Held-out work", "留出作品"),
-    "ngram.line": ("From line", "起始行"),
-    "ngram.pick": ("Pick passage", "选取段落"),
-    "ngram.passage": ("Passage (edit it or paste your own)", "段落（可编辑，或粘贴你自己的文本）"),
-    "ngram.figures_intro": (
-        "### Held-out figures\n**Perplexity** = 2^(mean bits per token): lower is "
-        "better. **Sparsity**: the share of held-out n-grams never seen in training, "
-        "the reason counts fail as n grows.",
-        "### 留出集上的图表\n**困惑度** = 2^(每个词元的平均比特数)：越低越好。**稀疏性**：留出集中"
-        "训练时从未见过的 n 元组所占的比例，这正是 n 增大时计数方法失效的原因。"),
-    "ngram.ppl_plot": ("Perplexity against n", "困惑度随 n 的变化"),
-    "ngram.sparse_plot": ("Sparsity", "稀疏性"),
-    "ngram.novel_intro": ("### A novel phrase: where counts fail and the network generalises",
-                          "### 一个新短语：计数失效之处，正是神经网络泛化之时"),
-}
 
 
-# ----------------------------------------------------------------------------- handlers
+# ----------------------------------------------------------------------------- checks
 
 
-def _controls(order, smoothing) -> tuple[int, str]:
+def _controls(order, smoothing, lang="en") -> tuple[int, str]:
     """Validate n and the smoothing."""
     try:
         x = float(order)
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error(f"The order n must be a whole number from 1 to {MAX_ORDER}.") from None
+        raise gr.Error(t("ngram.bad_order", lang, top=MAX_ORDER)) from None
     n = int(x) if x.is_integer() else 0
     if not 1 <= n <= MAX_ORDER:
-        raise gr.Error(f"The order n must be a whole number from 1 to {MAX_ORDER}, not {order}.")
+        raise gr.Error(t("ngram.order_range", lang, top=MAX_ORDER, value=order))
     if smoothing not in SMOOTHINGS:
-        raise gr.Error(f"Unknown smoothing {smoothing!r}; pick one of {', '.join(SMOOTHINGS)}.")
+        raise gr.Error(t("ngram.bad_smoothing", lang, name=common.escape(repr(smoothing)[:40]),
+                         names=", ".join(SMOOTHINGS)))
     return n, smoothing
 
 
-def _ids(text, what: str, lang="en") -> tuple[list[int], list[str]]:
-    """Token ids of a prompt or passage, and notes (the caveat when the models never saw some
-    of its characters: such text is accepted, as everywhere in LM Lab)."""
-    text = common.clean_input(text, what)
+def _clean(text, what: str, lang="en") -> str:
+    """``common.clean_input``, its two errors (too long, empty) worded in ``lang``."""
+    if len(text or "") > common.MAX_CHARS:
+        raise gr.Error(t("common.too_long", lang, what=what, n=len(text), limit=common.MAX_CHARS))
+    try:
+        return common.clean_input(text, what)
+    except gr.Error:
+        raise gr.Error(t("common.empty", lang, what=what)) from None
+
+
+def _ids(text, what: str, lang="en") -> tuple[str, list[int]]:
+    """A prompt or passage and its token ids.  Text with characters the models never saw is
+    accepted, as everywhere in LM Lab, with a caveat (``_notes``)."""
+    text = _clean(text, what, lang)
+    return text, common.tokenizer().encode(text)
+
+
+def _notes(text: str, lang="en") -> list[str]:
     unseen = common.unseen_note(text, lang)
-    return common.tokenizer().encode(text), [unseen] if unseen else []
+    return [unseen] if unseen else []
 
 
-def predict(prompt, order, smoothing, seed):
-    """Top-k bars from both models, which n-gram table answered, and a sample from each."""
-    n, smoothing = _controls(order, smoothing)
-    ids, notes = _ids(prompt, "prompt")
+def _seed(seed, lang="en") -> int:
     try:
         seed = int(seed or 0)
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error("The seed must be a whole number.") from None
+        raise gr.Error(t("ngram.bad_seed", lang)) from None
     if not 0 <= seed < 2**32:
-        raise gr.Error("The seed must be a whole number from 0 to 4,294,967,295.")
-    model = common.gpt()
-    nt = compare.next_tokens(model, ids, n, smoothing, TOP_K)
-    smp = compare.samples(model, ids, n, smoothing, SAMPLE_TOKENS, seed)
+        raise gr.Error(t("ngram.seed_range", lang))
+    return seed
+
+
+# ----------------------------------------------------------------------------- handlers
+# Each panel group has a ``*_data`` (checks, then ``lmlab.compare``: no words) and a ``*_view``
+# (the data worded in ``lang``).  The app keeps the data shown in a gr.State, so that the language
+# switch re-words the panels without computing them again (``reword``).
+
+
+def predict_data(prompt, order, smoothing, seed, lang="en") -> dict:
+    n, smoothing = _controls(order, smoothing, lang)
+    text, ids = _ids(prompt, t("common.prompt", lang), lang)
+    seed, model = _seed(seed, lang), common.gpt()
+    return dict(text=text, n_ids=len(ids), next=compare.next_tokens(model, ids, n, smoothing, TOP_K),
+                samples=compare.samples(model, ids, n, smoothing, SAMPLE_TOKENS, seed))
+
+
+def predict_view(data: dict, lang="en") -> tuple:
+    nt, smp = data["next"], data["samples"]
     x_max = max(c.prob for c in nt.ngram + nt.gpt)
-    return (why_html(nt, len(ids), notes),
-            bars_figure(nt.ngram, _model_name(n, smoothing), x_max, "#4e79a7"),
-            bars_figure(nt.gpt, "GPT", x_max, "#f28e2b"), smp.ngram_text, smp.gpt_text)
+    return (why_html(nt, data["n_ids"], _notes(data["text"], lang), lang),
+            bars_figure(nt.ngram, model_name(nt.order, nt.smoothing, lang), x_max, "#4e79a7", lang),
+            bars_figure(nt.gpt, "GPT", x_max, "#f28e2b", lang), smp.ngram_text, smp.gpt_text)
 
 
-def why_html(nt, n_ids: int, notes: list[str]) -> str:
-    """Which n-gram table answered (from ``NGramLM.explain``) and what the GPT read."""
-    e, n = nt.explanation, nt.order
-    ctx = "".join("<code style='border:1px solid #999;padding:0 3px;margin:0 1px'>"
-                  f"{common.token_html(s)}</code>"
-                  for s in common.tokenizer().token_display(list(e.context)))
-    lines = []
-    if n_ids < n - 1:
-        lines.append(f"The prompt has {n_ids} token(s), fewer than the {n - 1} an order-{n} "
-                     f"model conditions on, so it used all {n_ids}: a shorter context.")
-    if nt.smoothing in ("kneser_ney", "mle") and e.order < min(n, n_ids + 1):
-        lines.append(f"The full context never occurred in training, so the model backed off "
-                     f"to the order-{e.order} table.")
-    what = (f"the context {ctx} ({len(e.context)} token(s))" if e.context
-            else "no context (the unigram table: plain token frequencies)")
-    verb = ("was asked (add-γ smoothing always asks the full context, no backoff)"
-            if nt.smoothing in ("laplace", "lidstone") else "answered")
-    lines.append(f"The order-{e.order} table {verb}, for {what}: seen {e.context_count:,} "
-                 f"times in training, followed by {e.n_followers:,} different tokens.")
-    mass = {"kneser_ney": "probability handed down to shorter contexts (Kneser-Ney's backoff "
-                          "weight)",
-            "laplace": "probability from the add-one pseudo-counts",
-            "lidstone": "probability from the add-γ pseudo-counts",
-            "mle": "backoff mass (MLE never moves probability)"}[nt.smoothing]
-    lines.append(f"{e.backoff_mass:.1%} of the {mass}.")
-    lines.append(f"The GPT read the last {nt.gpt_context} token(s) of the prompt.")
-    lines += [common.escape(x) for x in notes]
-    return "<ul>" + "".join(f"<li>{x}</li>" for x in lines) + "</ul>"
+def predict(prompt, order, smoothing, seed, lang="en"):
+    """Top-k bars from both models, which n-gram table answered, and a sample from each."""
+    return predict_view(predict_data(prompt, order, smoothing, seed, lang), lang)
 
 
-def pick_passage(work, line):
+def pick_passage(work, line, lang="en"):
     """Eight lines of a held-out work, from line ``line``."""
     if work not in {w.slug for w in works_in("val")}:
-        raise gr.Error(f"{work!r} is not one of the held-out works.")
+        raise gr.Error(t("ngram.bad_work", lang, work=common.escape(repr(work)[:40])))
     try:
         return compare.passage(work, int(line or 0))
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error("The line must be a whole number.") from None
+        raise gr.Error(t("ngram.bad_line", lang)) from None
 
 
-def color_passage(passage, order, smoothing):
-    """The passage coloured by per-token surprisal under each model."""
-    n, smoothing = _controls(order, smoothing)
-    ids, notes = _ids(passage, "passage")
+def passage_data(passage, order, smoothing, lang="en") -> dict:
+    n, smoothing = _controls(order, smoothing, lang)
+    text, ids = _ids(passage, t("ngram.what_passage", lang), lang)
     if len(ids) < 2:
-        raise gr.Error("The passage needs at least two tokens: the first is only context.")
-    s = compare.surprisal(common.gpt(), ids, n, smoothing)
-    less = int(np.sum(s.gpt_bits < s.ngram_bits))
-    summary = (f"{len(ids) - 1} tokens scored. Perplexity of this passage (2 to the mean "
-               "surprisal in bits: as unsure as a fair pick among that many tokens): "
-               f"{_model_name(n, smoothing)} {fmt_perplexity(s.ngram_perplexity)}, GPT "
-               f"{fmt_perplexity(s.gpt_perplexity)}. The GPT was less surprised on {less} of "
-               f"{len(ids) - 1} tokens. " + " ".join(notes))
-    return surprisal_html(s), summary
+        raise gr.Error(t("ngram.short_passage", lang))
+    return dict(text=text, surprisal=compare.surprisal(common.gpt(), ids, n, smoothing))
 
 
-def heldout(order, smoothing):
+def passage_view(data: dict, lang="en") -> tuple:
+    s = data["surprisal"]
+    summary = t("ngram.passage_summary", lang, k=len(s.ids) - 1,
+                name=model_name(s.order, s.smoothing, lang),
+                ngram=fmt_perplexity(s.ngram_perplexity, lang),
+                gpt=fmt_perplexity(s.gpt_perplexity, lang),
+                less=int(np.sum(s.gpt_bits < s.ngram_bits)))
+    return surprisal_html(s, lang), " ".join([summary, *_notes(data["text"], lang)])
+
+
+def color_passage(passage, order, smoothing, lang="en"):
+    """The passage coloured by per-token surprisal under each model."""
+    return passage_view(passage_data(passage, order, smoothing, lang), lang)
+
+
+def heldout_data(order, smoothing, lang="en") -> dict:
+    n, smoothing = _controls(order, smoothing, lang)
+    model, per = common.gpt(), HELDOUT_TOKENS
+    return dict(order=n, per=per, sparsity=compare.unseen_ngrams(),
+                curve=compare.perplexity_curve(model, smoothing, tokens_per_work=per),
+                novel=compare.novel_phrase(model, n, smoothing, tokens_per_work=per))
+
+
+def heldout_view(data: dict, lang="en") -> tuple:
+    curve, sp = data["curve"], data["sparsity"]
+    note = t("ngram.heldout_note", lang, tokens=curve.n_tokens, per=data["per"],
+             works=len(works_in("val")), best=curve.best_order, positions=sp.n_positions)
+    return (perplexity_figure(curve, lang), sparsity_figure(sp, lang),
+            novel_html(data["novel"], data["order"], lang), note)
+
+
+def heldout(order, smoothing, lang="en"):
     """Perplexity against n, the sparsity curve and the novel-phrase example."""
-    n, smoothing = _controls(order, smoothing)
-    model = common.gpt()
-    curve = compare.perplexity_curve(model, smoothing, tokens_per_work=HELDOUT_TOKENS)
-    sp = compare.unseen_ngrams()
-    note = (f"Perplexities on {curve.n_tokens:,} held-out tokens "
-            f"(up to {HELDOUT_TOKENS:,} from the middle of each of the "
-            f"{len(works_in('val'))} validation works), the same tokens for every model; "
-            f"`lmlab eval` scores all held-out tokens. Best n here: {curve.best_order}. "
-            f"Sparsity counts all {sp.n_positions:,} positions of the validation works.")
-    nv = compare.novel_phrase(model, n, smoothing, tokens_per_work=HELDOUT_TOKENS)
-    return perplexity_figure(curve), sparsity_figure(sp), novel_html(nv, n), note
+    return heldout_view(heldout_data(order, smoothing, lang), lang)
+
+
+def _keeping(data_fn, view_fn):
+    """An event's handler: ``view_fn``'s panels for the inputs, then the data they show (for the
+    gr.State that ``reword`` reads).  The last input is ``lang``."""
+    def run(*args):
+        data = data_fn(*args)
+        return (*view_fn(data, args[-1]), data)
+    return run
+
+
+def _view(shown: tuple, lang: str) -> tuple:
+    """The panels of each group's data in ``shown`` (None: not shown yet, skipped) in ``lang``."""
+    parts = ((predict_view, 5), (passage_view, 2), (heldout_view, 4))
+    return tuple(x for data, (fn, k) in zip(shown, parts, strict=True)
+                 for x in ((gr.skip(),) * k if data is None else fn(data, lang)))
+
+
+def reword(predicted, passaged, held, lang="en") -> tuple:
+    """Every panel already shown (the data kept in the tab's gr.States; the default view's from
+    the cache), worded in ``lang``; a panel not shown yet is skipped."""
+    shown = (predicted, passaged, held)
+    if _default_data.cached_keys() and all(a is b for a, b in zip(shown, _default_data(), strict=True)):
+        return default_view(lang)[:11]
+    return _view(shown, lang)
 
 
 # ----------------------------------------------------------------------------- layout
@@ -211,18 +200,30 @@ DEFAULTS = dict(prompt="ROMEO.\nBut soft, what light through yonder", order=3,
 
 
 @load_once(maxsize=1)
-def default_view() -> tuple:
-    """Every panel for the default prompt and passage, computed on first view (which also warms
-    the n-gram tables that Compare uses) and shared read-only afterwards."""
+def _default_data() -> tuple[dict, dict, dict]:
+    """The data of every panel for the default prompt and passage (no words)."""
     d, (slug, phrase) = DEFAULTS, DEFAULT_PASSAGE
     passage = compare.passage(slug, _default_line(slug, phrase))
-    return (*predict(d["prompt"], d["order"], d["smoothing"], d["seed"]),
-            *color_passage(passage, d["order"], d["smoothing"]),
-            *heldout(d["order"], d["smoothing"]))
+    return (predict_data(d["prompt"], d["order"], d["smoothing"], d["seed"]),
+            passage_data(passage, d["order"], d["smoothing"]),
+            heldout_data(d["order"], d["smoothing"]))
 
 
-def build() -> None:
-    """Lay out the N-gram vs neural tab inside the current Blocks context."""
+@load_once(maxsize=2)
+def default_view(lang: str = "en") -> tuple:
+    """Every panel for the default prompt and passage, worded in ``lang``, then the data they
+    show (for the tab's gr.States).  Computed on first view (which also warms the n-gram tables
+    that Compare uses), once per language, and shared read-only afterwards."""
+    data = _default_data()
+    return (*_view(data, lang), *data)
+
+
+def build(lang=None, followers: list | None = None) -> None:
+    """Lay out the N-gram vs neural tab inside the current Blocks context.  ``lang``: the app's
+    language state (alone: English); ``followers``: the shell's list, to re-word the panels
+    after the language switch."""
+    if lang is None:
+        lang = gr.State("en")
     gr.Markdown(label("ngram.intro"))
     val = works_in("val")
     slug, phrase = DEFAULT_PASSAGE
@@ -235,7 +236,7 @@ def build() -> None:
             order = gr.Slider(1, MAX_ORDER, value=3, step=1,
                               label=label("ngram.order"),
                               info=label("ngram.order_info"))
-            smoothing = gr.Dropdown([(label(f"ngram.smoothing.{k}"), k) for k in SMOOTHING_LABELS],
+            smoothing = gr.Dropdown([(label(f"ngram.smoothing.{k}"), k) for k in SMOOTHINGS],
                                     value="kneser_ney", label=label("ngram.smoothing"))
             seed = gr.Number(0, label=label("ngram.seed"), precision=0)
     stale = gr.Markdown(visible=False)
@@ -264,24 +265,33 @@ def build() -> None:
         sparse_plot = gr.Plot(label=label("ngram.sparse_plot"))
     gr.Markdown(label("ngram.novel_intro"))
     novel = gr.HTML()
-    common.on_first_view(default_view, [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample,
-                                        colored, summary, ppl_plot, sparse_plot, novel, note],
-                         api_name="ngram_default")
-    compare_event = go_btn.click(predict, [prompt, order, smoothing, seed],
-                                 [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample],
+    predicted, passaged, held = (gr.State(None, time_to_live=common.STATE_TTL_S) for _ in range(3))
+    predict_out = [why, ngram_bars, gpt_bars, ngram_sample, gpt_sample]
+    panels = [*predict_out, colored, summary, ppl_plot, sparse_plot, novel, note]
+    common.on_first_view(default_view, [*panels, predicted, passaged, held],
+                         api_name="ngram_default", inputs=[lang])
+    compare_event = go_btn.click(_keeping(predict_data, predict_view),
+                                 [prompt, order, smoothing, seed, lang], [*predict_out, predicted],
                                  api_name="ngram_predict")
     common.mark_stale(compare_event, stale)
+    color = dict(fn=_keeping(passage_data, passage_view), inputs=[passage, order, smoothing, lang],
+                 outputs=[colored, summary, passaged])
     (compare_event
-     .then(color_passage, [passage, order, smoothing], [colored, summary],
-           api_name="ngram_surprisal")
-     .then(heldout, [order, smoothing], [ppl_plot, sparse_plot, novel, note],
-           api_name="ngram_heldout", concurrency_limit=1))
-    pick_btn.click(pick_passage, [work, line], passage, api_name="ngram_passage").then(
-        color_passage, [passage, order, smoothing], [colored, summary],
-        api_name="ngram_surprisal_picked")
+     .then(**color, api_name="ngram_surprisal")
+     .then(_keeping(heldout_data, heldout_view), [order, smoothing, lang],
+           [ppl_plot, sparse_plot, novel, note, held], api_name="ngram_heldout",
+           concurrency_limit=1))
+    pick_btn.click(pick_passage, [work, line, lang], passage, api_name="ngram_passage").then(
+        **color, api_name="ngram_surprisal_picked")
+    if followers is not None:  # in the app: the switch re-words what is shown
+        from lmlab.ui.shell import Follower
+
+        followers.append(Follower(reword, [predicted, passaged, held, lang], panels, "ngram_panels"))
 
 
 if __name__ == "__main__":
+    from lmlab.ui.i18n import I18N
+
     with gr.Blocks(title="LM Lab: N-gram vs neural", analytics_enabled=False) as demo:
         build()
-    demo.queue().launch()
+    demo.queue().launch(i18n=I18N())
