@@ -28,15 +28,17 @@ def bench_ngram() -> list[dict]:
 
 
 def bench_app() -> list[dict]:
-    """30 students for 120 s, then 60 s more while one client floods the heaviest event."""
+    """30 students for 120 s, then 60 s more while one client floods the heaviest event, then
+    two students train while the rest click, then Stop in the Generate tab (the server idle)."""
     from lmlab.bench.app import bench_app as run
     from lmlab.bench.flood import flood_rows, run_flood
+    from lmlab.bench.stop import stop_scenario
     from lmlab.bench.train_load import training_scenario
 
     def flood(url, clients, duration_s, seed, pid):
         return flood_rows(run_flood(url, duration_s=60, pid=pid))
 
-    return run(scenarios=(flood, training_scenario))
+    return run(scenarios=(flood, training_scenario, stop_scenario))
 
 
 def bench_quantize() -> list[dict]:
