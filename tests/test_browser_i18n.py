@@ -123,9 +123,11 @@ def open_page(browser, url: str, locale: str, outside: list[str]):
 
 
 def panel_texts(page) -> list[str]:
+    """The visible text of the open top-level tab (its open inner tab included)."""
     return page.evaluate(f"() => {{ const f = {TEXT}; const ps = Array.from("
-                         "document.querySelectorAll('[role=tabpanel]')).filter(e => e.offsetParent);"
-                         " return ps.length ? f(ps[ps.length - 1]) : []; }")
+                         "document.querySelectorAll('[role=tabpanel]')).filter(e => e.offsetParent"
+                         " && !e.parentElement.closest('[role=tabpanel]'));"
+                         " return ps.length ? f(ps[0]) : []; }")
 
 
 def shell_texts(page) -> list[str]:
@@ -155,16 +157,46 @@ def shot(page, name: str) -> Path:
     return path
 
 
+BUSY = """() => { const ps = Array.from(document.querySelectorAll('[role=tabpanel]'))
+  .filter(e => e.offsetParent); const p = ps[ps.length - 1];
+  return p ? p.querySelectorAll('.pending, .generating').length : 1; }"""
+
+
+def wait_idle(page, timeout_s: float = 240, quiet_s: float = 1.0) -> None:
+    """Until nothing in the open tab is pending for ``quiet_s`` in a row (its first view is
+    drawn: gradio's own "processing" text is not the tab's)."""
+    t0, since = time.time(), None
+    while time.time() - t0 < timeout_s:
+        if page.evaluate(BUSY) == 0:
+            since = since or time.time()
+            if time.time() - since > quiet_s:
+                return
+        else:
+            since = None
+        time.sleep(0.1)
+    raise AssertionError("the tab stayed busy")
+
+
 def tour(page, foreign) -> tuple[list[str], list[str]]:
-    """Visit every top-level tab; (strict problems, report lines)."""
+    """Visit every top-level tab, each once its first view is drawn; (strict problems, report
+    lines)."""
     problems, report = [], []
     names = [t.inner_text().strip() for t in page.get_by_role("tab").all() if t.is_visible()]
     for i, name in enumerate(names):
         page.get_by_role("tab", name=name, exact=True).click()
-        page.wait_for_timeout(1500)
+        page.wait_for_timeout(500)
+        wait_idle(page)
         words = foreign(panel_texts(page))
+        inner = [t.inner_text().strip() for t in page.locator("[role=tabpanel] [role=tab]").all()
+                 if t.is_visible()]
+        for sub in inner[1:]:  # the first inner tab is open already
+            page.locator("[role=tabpanel] [role=tab]", has_text=sub).first.click()
+            page.wait_for_timeout(500)
+            wait_idle(page)
+            words += foreign(panel_texts(page))
         strict = i in STRICT
-        line = f"{name} ({'strict' if strict else 'report'}): {len(words)} foreign: {sorted(set(words))[:25]}"
+        line = (f"{name}{' + ' + ', '.join(inner[1:]) if inner[1:] else ''} "
+                f"({'strict' if strict else 'report'}): {len(words)} foreign: {sorted(set(words))[:25]}")
         report.append(line)
         if strict and words:
             problems.append(line)
