@@ -14,7 +14,7 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.attention``   Attention
 - ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation)
 - ``lmlab.ui.positional``  Positional
-- ``lmlab.ui.explain``     Explain
+- ``lmlab.ui.explain``     Explain (its words: ``lmlab.ui.explain_words``)
 - ``lmlab.ui.privacy``     Privacy (its words: ``lmlab.ui.privacy_words``)
 - ``lmlab.ui.compress``    Compress (figures: ``lmlab.ui.compress_views``; distil live:
   ``lmlab.ui.compress_live``)
