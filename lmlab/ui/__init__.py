@@ -8,11 +8,12 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.shell``       the app shell: header, tab titles, the 中文 / English switch
 - ``lmlab.ui.lessons``     Lessons (the first tab): lessons with outputs, open-tab buttons, quizzes
 - ``lmlab.ui.ngram``       N-gram vs neural (figures: ``lmlab.ui.ngram_views``)
-- ``lmlab.ui.tokens``      Tokens (BPE, replay, training, embedding map)
+- ``lmlab.ui.tokens``      Tokens (BPE, replay, training, embedding map; its words: ``lmlab.ui.tokens_words``)
 - ``lmlab.ui.generate``    Generate
 - ``lmlab.ui.train``       Train (settings: ``lmlab.ui.train_settings``, figures: ``lmlab.ui.train_views``)
 - ``lmlab.ui.attention``   Attention
-- ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation)
+- ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation; its words:
+  ``lmlab.ui.inside_words``)
 - ``lmlab.ui.positional``  Positional
 - ``lmlab.ui.explain``     Explain (its words: ``lmlab.ui.explain_words``)
 - ``lmlab.ui.privacy``     Privacy (its words: ``lmlab.ui.privacy_words``)

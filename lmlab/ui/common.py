@@ -227,6 +227,12 @@ def token_html(s: str) -> str:
     return escape(token_label(s))
 
 
+def quoted(s: str) -> str:
+    """A token inside a sentence: ``token_html``, marked ``translate="no"`` (model output is
+    never translated)."""
+    return f'<span translate="no">{token_html(s)}</span>'
+
+
 def token_label(s: str) -> str:
     """A visible label for a token: spaces as ·, newlines as ⏎."""
     return s.replace(" ", "·").replace("\n", "⏎").replace("\t", "⇥") or "∅"

@@ -48,11 +48,6 @@ def bpe_chips(bpe: bpe_lib.BPE, ids: list[int], lang: str = "en") -> str:
     return chips([(bpe.token_text(i), t("tokens.chip", lang, i=i, hex=bpe.vocab[i].hex(" "))) for i in ids])
 
 
-def quoted(s: str) -> str:
-    """A token in a sentence: shown as ``token_html`` and never translated."""
-    return f'<span translate="no">{common.token_html(s)}</span>'
-
-
 # ----------------------------------------------------------------------------- handlers
 
 
@@ -86,7 +81,8 @@ def replay(text, step, lang="en"):
         return bpe_chips(b, start, lang), t("tokens.step0", lang, n=len(steps), count=len(start)) + note
     s = steps[k - 1]
     md = t("tokens.step_md", lang, k=k, n=len(steps), rank=s.rank, count=len(s.ids),
-           a=quoted(b.token_text(s.pair[0])), b=quoted(b.token_text(s.pair[1])), new=quoted(b.token_text(s.new_id)))
+           a=common.quoted(b.token_text(s.pair[0])), b=common.quoted(b.token_text(s.pair[1])),
+           new=common.quoted(b.token_text(s.new_id)))
     return bpe_chips(b, s.ids, lang), md + note
 
 
@@ -133,7 +129,7 @@ def train_bpe(source, pasted, vocab, text, lang="en"):
                              hovertemplate=t("tokens.curve_hover", lang))],
                        dict(height=260, title=dict(text=t("tokens.curve", lang), font_size=13),
                             xaxis=dict(title=t("tokens.vocab", lang)), yaxis=dict(rangemode="tozero")))
-    first = ", ".join(f"'{quoted(bpe.token_text(i))}'" for i in range(256, min(256 + 8, 256 + n)))
+    first = ", ".join(f"'{common.quoted(bpe.token_text(i))}'" for i in range(256, min(256 + 8, 256 + n)))
     ids = bpe.encode(text)
     md = t("tokens.trained", lang, merges=n, chars=chars, sec=sec, first=first or "-", n=len(ids),
            shipped=len(shipped().encode(text)))
@@ -179,8 +175,8 @@ def embedding_map(token, lang="en"):
     title = t("tokens.map_title", lang, a=float(explained[0]), b=float(explained[1]))
     fig = plots.figure(data, dict(height=460, legend=dict(orientation="h", y=-0.12),
                                   title=dict(text=title, font_size=13)))
-    listed = ", ".join(f"'{quoted(texts[j])}' {float(s):.2f}" for j, s in zip(near.tolist(), sims, strict=True))
-    return fig, t("tokens.neighbours", lang, token=quoted(texts[i]), list=listed)
+    listed = ", ".join(f"'{common.quoted(texts[j])}' {float(s):.2f}" for j, s in zip(near.tolist(), sims, strict=True))
+    return fig, t("tokens.neighbours", lang, token=common.quoted(texts[i]), list=listed)
 
 
 @lru_cache(maxsize=2)
