@@ -37,7 +37,7 @@ WORDS = {  # sentences several tabs share (lmlab.ui.i18n gathers them)
                             "{what}必须在 {lo:g} 到 {hi:g} 之间，而不是 {x:g}。"),
     "common.bad_hub_id": ("A hub id looks like 'gpt2' or 'user/model-name' (letters, digits, . _ -); "
                           "local paths and URLs are not accepted.",
-                          "模型库 id 的形式是 'gpt2' 或 'user/model-name'（字母、数字和 . _ -）；"
+                          "模型库 id 的形式是“模型名”或“用户名/模型名”（只含字母、数字和 . _ -）；"
                           "不接受本地路径和网址。"),
 }
 

@@ -38,8 +38,8 @@ WORDS = {
                            "so one takes a few seconds on this server.",
                            f"每次解释最多 {EVALS_MAX} 次评估、{MAX_CHARS:,} 个字符，"
                            "所以在这台服务器上一次解释只需几秒。"),
-    "explain.text_plot": ("shap's text plot", "shap 的文本图"), "explain.bars": ("SHAP values", "SHAP 值"),
-    "explain.frame_title": ("shap text plot", "shap 文本图"),
+    "explain.text_plot": ("shap's text plot", "SHAP 的文本图"), "explain.bars": ("SHAP values", "SHAP 值"),
+    "explain.frame_title": ("shap text plot", "SHAP 文本图"),
     "explain.base_value": ("base value", "基准值"), "explain.inputs": ("inputs", "输入"),
     "explain.compare": ("SHAP, gradient × input, attention", "SHAP、梯度 × 输入、注意力"),
     "explain.heldout_intro": ("The genre classifier never saw these six plays in training. Rows are the true genre, "
@@ -113,7 +113,7 @@ WORDS = {
     "explain.not_one": ("The token to explain must be one token; {token} is {n} tokens ({pieces}). "
                         "Try a single word with its leading space, e.g. ' the'.",
                         "要解释的必须是单个词元；{token} 是 {n} 个词元（{pieces}）。"
-                        "试试带前导空格的一个词，例如 ' the'。"),
+                        "试试带前导空格的单个常用词。"),
     "explain.no_tokens": ("The text has no tokens this model can read; type some words.",
                           "这段文字里没有这个模型能读的词元，请输入一些词。"),
 }

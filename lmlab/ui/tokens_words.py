@@ -14,13 +14,14 @@ WORDS = {
     "tokens.go": ("Tokenize", "切分词元"), "tokens.train_go": ("Train", "训练"), "tokens.lines": ("Lines", "句子"),
     "tokens.bpe": ("Shipped BPE (2,048 tokens, trained on Shakespeare)", "内置 BPE（2048 个词元，用莎士比亚训练）"),
     "tokens.wordpiece": ("MiniLM's WordPiece (30,522 pieces, uncased English)",
-                         "MiniLM 的 WordPiece（30522 个子词，英文不区分大小写）"),
+                         "MiniLM 的子词分词器（WordPiece，30522 个子词，英文不区分大小写）"),
     "tokens.stats": ("| tokenizer | tokens | characters per token |\n|---|---|---|\n"
                      "| shipped BPE | {bpe} | {bpe_cpt:.2f} |\n| MiniLM WordPiece | {wp} | {wp_cpt:.2f} |\n\n"
                      "{chars} characters, {nbytes} UTF-8 bytes. A Chinese character is 3 bytes; a BPE "
                      "trained on English rarely learned to merge them, so it pays up to 3 tokens each.",
                      "| 分词器 | 词元数 | 每个词元的字符数 |\n|---|---|---|\n"
-                     "| 内置 BPE | {bpe} | {bpe_cpt:.2f} |\n| MiniLM WordPiece | {wp} | {wp_cpt:.2f} |\n\n"
+                     "| 内置 BPE | {bpe} | {bpe_cpt:.2f} |\n"
+                     "| MiniLM 子词分词器（WordPiece） | {wp} | {wp_cpt:.2f} |\n\n"
                      "共 {chars} 个字符、{nbytes} 个 UTF-8 字节。一个汉字占 3 个字节；用英文训练的 BPE "
                      "几乎没学过合并它们，所以每个汉字最多要 3 个词元。"),
     "tokens.replay": ("### Replay: from bytes to tokens, merge by merge", "### 回放：从字节到词元，一次合并一步"),
@@ -51,7 +52,7 @@ WORDS = {
                      "### 词嵌入地图：每个词元的向量（wte），投影到两个主方向（PCA）"),
     "tokens.token": ("Token", "词元"), "tokens.compare": ("Compare lines", "比较句子"),
     "tokens.token_info": ("One token of the shipped BPE, with its leading space, e.g. ' King'.",
-                          "内置 BPE 的一个词元，连同前导空格，例如 ' King'。"),
+                          "内置 BPE 的一个词元，连同前导空格（例如 ' King'）。"),
     "tokens.neighbours": ("Nearest tokens to **{token}** (cosine similarity of wte rows): {list}",
                           "与 **{token}** 最近的词元（wte 行向量的余弦相似度）：{list}"),
     "tokens.map_title": ("PC1 {a:.0%} and PC2 {b:.0%} of the variance; ◆ = the token and its neighbours",
