@@ -17,7 +17,7 @@ from lmlab.explain.shap_values import MAX_EVALS, Explanation, explain_classifier
 from lmlab.ui import common, server
 from lmlab.ui.explain_words import EVALS_MAX, WORDS  # noqa: F401  (WORDS: gathered by lmlab.ui.i18n)
 from lmlab.ui.html import document, iframe
-from lmlab.ui.i18n import label, t
+from lmlab.ui.i18n import label, lang_code, t
 from lmlab.ui.shap_plot import genre_name, target_text, text_plot_html
 
 MAX_TEXT_CHARS = common.MAX_CHARS  # longer texts are refused; shorter ones cut to the model's tokens
@@ -122,7 +122,7 @@ def confusion_figure(report: dict, lang: str = "en"):
 
 def report_markdown(r: dict, lang: str = "en") -> str:
     """The held-out metrics as a table, in the student's language (play names never translated)."""
-    sep = "、" if lang == "zh" else ", "
+    sep = "、" if lang_code(lang) == "zh" else ", "
     f1 = sep.join(f"{genre_name(g, lang)} {v:.3f}"
                   for g, v in zip(r["labels"], r["per_class_f1"], strict=False))
     plays = f'<span translate="no">{common.escape(", ".join(r["plays"]))}</span>'
@@ -227,17 +227,25 @@ def evaluate(lang="en", progress=gr.Progress()):
     return confusion_figure(r, lang), report_markdown(r, lang)
 
 
-@load_once(maxsize=2)
 def default_view(lang: str = "en") -> tuple:
     """The default passage explained in ``lang``, computed on first view (which also compiles
     shap's helpers and loads the classifier) and shared read-only afterwards."""
+    return _default_view(lang_code(lang))
+
+
+@load_once(maxsize=2)
+def _default_view(lang: str) -> tuple:
     return run(EXAMPLE, "classifier", PREDICTED, "", MAX_EVALS["classifier"], lang,
                progress=lambda *a, **k: None)
 
 
-@load_once(maxsize=2)
 def default_report(lang: str = "en") -> tuple:
     """The held-out sub-tab's figures in ``lang``, computed when it is first opened."""
+    return _default_report(lang_code(lang))
+
+
+@load_once(maxsize=2)
+def _default_report(lang: str) -> tuple:
     return evaluate(lang, progress=lambda *a, **k: None)
 
 

@@ -10,7 +10,7 @@ import re
 import numpy as np
 
 from lmlab.explain.shap_values import Explanation
-from lmlab.ui.i18n import catalogue, t
+from lmlab.ui.i18n import catalogue, lang_code, t
 
 NUMPY_SCALAR = re.compile(r"np\.(?:float|int)\d*\(([-+0-9.eE]+)\)")  # np.float64(255.0) -> 255.0
 CSS_COLOR = re.compile(r"rgba?\(\s*[-+0-9.eE]+\s*(?:,\s*[-+0-9.eE]+\s*){2,3}\)")
@@ -74,7 +74,7 @@ def reword(doc: str, lang: str) -> str:
     >>> reword('<text>base value</text><text>f(inputs)</text>', "zh")
     '<text>基准值</text><text>f(输入)</text>'
     """
-    if lang != "zh":
+    if lang_code(lang) != "zh":
         return doc
     return (doc.replace(">base value<", f">{t('explain.base_value', lang)}<")
             .replace("(inputs)</text>", f"({t('explain.inputs', lang)})</text>"))

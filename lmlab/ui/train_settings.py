@@ -9,7 +9,7 @@ import gradio as gr
 
 from lmlab.gpt import GPTConfig
 from lmlab.training import TrainConfig
-from lmlab.ui.i18n import label, t
+from lmlab.ui.i18n import label, lang_code, t
 
 MAX_STEPS = 2000  # steps per run, stated on screen
 MAX_BATCH = 64  # windows per step
@@ -50,7 +50,7 @@ def choices(key: str) -> list[tuple]:
 def choice_names(key: str, lang: str) -> str:
     """A control's choices for a sentence: the values the API takes (in Chinese each after its
     name, e.g. 余弦（cosine）)."""
-    if lang != "zh":
+    if lang_code(lang) != "zh":
         return ", ".join(CHOICES[key])
     return "、".join(f"{NAMES.get(c) or t(f'train.choice.{c}', lang)}（{c}）" for c in CHOICES[key])
 
