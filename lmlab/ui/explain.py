@@ -168,7 +168,9 @@ def _target(model: str, genre, token, lang="en") -> str | None:
         if genre in (None, "", PREDICTED):
             return None
         if genre not in LABELS:
-            raise gr.Error(t("explain.bad_genre", lang, genres=", ".join(LABELS)))
+            zh = lang_code(lang) == "zh"  # the names, each with the value the API takes
+            names = [f"{genre_name(g, lang)}（{g}）" if zh else g for g in LABELS]
+            raise gr.Error(t("explain.bad_genre", lang, genres=("、" if zh else ", ").join(names)))
         return genre
     if not token:
         return None
