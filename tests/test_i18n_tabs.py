@@ -191,6 +191,22 @@ def test_train_figures_word_their_axes():
     assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("key", "query")
 
 
+def test_train_opens_worded_when_first_seen_not_on_page_load():
+    from lmlab.ui import train
+
+    with gr.Blocks() as demo:
+        lang = gr.State("zh")
+        with gr.Tabs():
+            with gr.Tab("Lessons"):
+                gr.Markdown("first")
+            with gr.Tab("Train") as tab:
+                train.build(lang=lang)
+    fn = next(f for f in demo.fns.values() if f.api_name == "train_overview")
+    assert lang in fn.inputs and fn.targets == [(tab._id, "select")]  # lang is set by then
+    status = fn.fn(False, *[v for v in PRESETS["fast"]], "fp32", "causal", 0, "zh")[0]
+    assert status.startswith("准备好了") and not foreign(status)
+
+
 # ----------------------------------------------------------------------------- Inside
 
 

@@ -323,9 +323,10 @@ def build(lang=None, limiter: RunLimiter | None = None) -> None:
                    concurrency_id="train")
     pause_btn.click(pause, [run, lang], [timer, status], api_name="train_pause")
     reset_btn.click(reset, [run, *settings, lang], [run, timer, *shown], api_name="train_reset")
-    root = gr.context.Context.root_block
-    if root is not None:  # the tab opens filled: baselines and the schedule of the settings
-        root.load(overview, [*settings, lang], [status, loss_plot, lr_plot], api_name="train_overview")
+    # the tab opens filled (baselines, the schedule of the settings) when first seen: by then the
+    # page's load has set ``lang`` (a page-load event of its own could race it and speak English)
+    common.on_first_view(overview, [status, loss_plot, lr_plot], api_name="train_overview",
+                         inputs=[*settings, lang])
 
 
 if __name__ == "__main__":
