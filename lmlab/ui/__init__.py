@@ -8,14 +8,13 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.shell``       the app shell: header, tab titles, the 中文 / English switch
 - ``lmlab.ui.lessons``     Lessons (the first tab): lessons with outputs, open-tab buttons, quizzes
 - ``lmlab.ui.ngram``       N-gram vs neural (figures: ``lmlab.ui.ngram_views``)
-- ``lmlab.ui.tokens``      Tokens (BPE, replay, training, embedding map; its words: ``lmlab.ui.tokens_words``)
+- ``lmlab.ui.tokens``      Tokens (BPE, replay, training, embedding map)
 - ``lmlab.ui.generate``    Generate
 - ``lmlab.ui.train``       Train (settings: ``lmlab.ui.train_settings``, figures: ``lmlab.ui.train_views``)
 - ``lmlab.ui.attention``   Attention
-- ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation; its words:
-  ``lmlab.ui.inside_words``)
+- ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation)
 - ``lmlab.ui.positional``  Positional
-- ``lmlab.ui.explain``     Explain (its words: ``lmlab.ui.explain_words``)
+- ``lmlab.ui.explain``     Explain
 - ``lmlab.ui.privacy``     Privacy (its words: ``lmlab.ui.privacy_words``)
 - ``lmlab.ui.compress``    Compress (figures: ``lmlab.ui.compress_views``; distil live:
   ``lmlab.ui.compress_live``)
@@ -25,4 +24,6 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.html``        sandboxed rich HTML (bertviz, shap) and vendored JS
 - ``lmlab.ui.shap_plot``   shap's text plot, escaped
 - ``lmlab.ui.i18n``        the UI's words in English and Chinese
+- ``lmlab.ui.explain_words``, ``lmlab.ui.tokens_words``, ``lmlab.ui.inside_words``  the words of
+  Explain, Tokens and Inside
 """
