@@ -71,7 +71,7 @@ def test_generate_bar_labels_are_escaped():
 
 
 def test_explain_axis_title_is_escaped():
-    e = types.SimpleNamespace(values=np.array([0.5, -0.2]), tokens=["a", "b"],
-                              target_label=lambda: 'P("<b>x</b>")')
+    e = types.SimpleNamespace(values=np.array([0.5, -0.2]), tokens=["a", "b"], model="classifier",
+                              target='"<b>x</b>"')  # the title reads P("<b>x</b>")
     title = explain.shap_figure(e).layout.xaxis.title.text
     assert "<b>" not in title and "&lt;b&gt;" in title

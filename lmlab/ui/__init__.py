@@ -24,4 +24,6 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.html``        sandboxed rich HTML (bertviz, shap) and vendored JS
 - ``lmlab.ui.shap_plot``   shap's text plot, escaped
 - ``lmlab.ui.i18n``        the UI's words in English and Chinese
+- ``lmlab.ui.explain_words``, ``lmlab.ui.tokens_words``, ``lmlab.ui.inside_words``  the words of
+  Explain, Tokens and Inside
 """

@@ -31,6 +31,14 @@ WORDS = {  # sentences several tabs share (lmlab.ui.i18n gathers them)
                       "panels below still show the previous input's results.",
                       "⚠️ 上一次运行失败了（右上角的消息说明了原因）。下面的面板仍然是上一次输入的"
                       "结果。"),
+    "common.not_number": ("{what} must be a number between {lo:g} and {hi:g}.",
+                          "{what}必须是 {lo:g} 到 {hi:g} 之间的数。"),
+    "common.out_of_range": ("{what} must be between {lo:g} and {hi:g}, not {x:g}.",
+                            "{what}必须在 {lo:g} 到 {hi:g} 之间，而不是 {x:g}。"),
+    "common.bad_hub_id": ("A hub id looks like 'gpt2' or 'user/model-name' (letters, digits, . _ -); "
+                          "local paths and URLs are not accepted.",
+                          "模型库 id 的形式是“模型名”或“用户名/模型名”（只含字母、数字和 . _ -）；"
+                          "不接受本地路径和网址。"),
 }
 
 
@@ -113,11 +121,13 @@ def on_first_view(fn, outputs: list, api_name: str, inputs: list = ()) -> None:
     trigger(first, [seen, *inputs], [*outputs, seen], api_name=api_name, show_progress="minimal")
 
 
-def mark_stale(event, banner) -> None:
-    """After ``event`` fails, show ``banner`` (a Markdown) saying the panels are out of date;
-    after it succeeds, hide it again."""
+def mark_stale(event, banner, lang=None) -> None:
+    """After ``event`` fails, show ``banner`` (a Markdown) saying the panels are out of date, in
+    the student's language (``lang``: the tab's ``gr.State``; None: English); after it
+    succeeds, hide it again."""
     name = f"stale_{banner._id}"  # private: not in the API, named all the same
-    event.failure(lambda: gr.update(value=_failed(), visible=True), None, banner,
+    event.failure(lambda lg="en": gr.update(value=_failed(lg), visible=True),
+                  None if lang is None else lang, banner,
                   api_name=f"{name}_show", api_visibility="private", queue=False)
     event.success(lambda: gr.update(visible=False), None, banner, api_name=f"{name}_hide",
                   api_visibility="private", queue=False)
@@ -156,7 +166,7 @@ def hub_enabled() -> bool:
     return hub_enabled()
 
 
-def hub_model_name(hub_id: str | None) -> str | None:
+def hub_model_name(hub_id: str | None, lang: str | None = "en") -> str | None:
     """``"hub:<id>"`` for a typed, validated hub id; None when the box is empty."""
     from lmlab.hub import HubDisabled, is_hub_id
 
@@ -164,37 +174,46 @@ def hub_model_name(hub_id: str | None) -> str | None:
     if not hub_id:
         return None
     if not is_hub_id(hub_id):
-        raise gr.Error("A hub id looks like 'gpt2' or 'user/model-name' (letters, digits, . _ -); "
-                       "local paths and URLs are not accepted.")
+        from lmlab.ui.i18n import t
+
+        raise gr.Error(t("common.bad_hub_id", lang))
     if not hub_enabled():
         raise user_error(HubDisabled())
     return f"hub:{hub_id}"
 
 
-def number(value, what: str, lo: float, hi: float, whole: bool = False) -> float | int:
+def number(value, what: str, lo: float, hi: float, whole: bool = False,
+           lang: str | None = "en") -> float | int:
     """A number from a control or the API, checked: finite and in [lo, hi] (rounded to a whole
-    number if ``whole``); otherwise a ``gr.Error`` naming the control and its range."""
+    number if ``whole``); otherwise a ``gr.Error`` naming the control (``what``, already in
+    ``lang``) and its range, in ``lang``."""
+    from lmlab.ui.i18n import t
+
     try:
         x = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error(f"{what} must be a number between {lo:g} and {hi:g}.") from None
+        raise gr.Error(t("common.not_number", lang, what=what, lo=lo, hi=hi)) from None
     if not (math.isfinite(x) and lo <= x <= hi):
-        raise gr.Error(f"{what} must be between {lo:g} and {hi:g}, not {x:g}.")
+        raise gr.Error(t("common.out_of_range", lang, what=what, lo=lo, hi=hi, x=x))
     return int(round(x)) if whole else x
 
 
-def clean_input(text: str | None, what: str = "text", max_chars: int = MAX_CHARS) -> str:
-    """The text without NUL/control characters (newlines and tabs kept); errors if empty or long.
+def clean_input(text: str | None, what: str | None = None, max_chars: int = MAX_CHARS,
+                lang: str | None = "en") -> str:
+    """The text without NUL/control characters (newlines and tabs kept); errors if empty or long,
+    in ``lang`` (``what``: the input's name in ``lang``; None: "text" in ``lang``).
 
     Zero-width and right-to-left characters are kept: they are text, and escaping makes them safe.
     """
+    from lmlab.ui.i18n import t
+
+    what = t("common.text", lang) if what is None else what
     text = text or ""
     if len(text) > max_chars:
-        raise gr.Error(f"The {what} is {len(text):,} characters; the limit is {max_chars:,}. "
-                       "Please shorten it.")
+        raise gr.Error(t("common.too_long", lang, what=what, n=len(text), limit=max_chars))
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
     if not text.strip():
-        raise gr.Error(f"The {what} is empty. Please type some text.")
+        raise gr.Error(t("common.empty", lang, what=what))
     return text
 
 
@@ -206,6 +225,12 @@ def escape(text: str) -> str:
 def token_html(s: str) -> str:
     """``token_label``, HTML-escaped (for HTML and for plotly labels, which read some HTML)."""
     return escape(token_label(s))
+
+
+def quoted(s: str) -> str:
+    """A token inside a sentence: ``token_html``, marked ``translate="no"`` (model output is
+    never translated)."""
+    return f'<span translate="no">{token_html(s)}</span>'
 
 
 def token_label(s: str) -> str:

@@ -36,7 +36,7 @@ WORDS = {
                           "make the matrices smaller. ONNX Runtime runs without a KV cache.",
                           "{n} 个变体，{tokens:,} 个留出词元；延迟：贪心解码、批大小 1、{new} 个词元、"
                           "交替重复取中位数。非结构化剪枝的零照样占存储（字节数不变，也不加速）；"
-                          "删掉神经元才让矩阵真正变小。ONNX Runtime 不带 KV 缓存。"),
+                          "删掉神经元才让矩阵真正变小。ONNX 运行时不带 KV 缓存。"),
     "compress.tradeoff_title": ("Size and speed against perplexity (lower left is better)",
                                 "大小、速度与困惑度（越靠左下越好）"),
     "compress.size_axis": ("weights (MB)", "权重（MB）"),
@@ -45,19 +45,20 @@ WORDS = {
     "compress.ppl": ("perplexity", "困惑度"),
     "compress.table_head": ("variant|MB|ms/token|perplexity|KV cache", "变体|MB|毫秒/词元|困惑度|KV 缓存"),
     "compress.yes": ("yes", "有"), "compress.no": ("no", "无"),
-    "compress.family.baseline": ("float32", "float32 原模型"), "compress.family.quantize": ("quantized", "量化"),
+    "compress.family.baseline": ("float32", "FP32 原模型"), "compress.family.quantize": ("quantized", "量化"),
     "compress.family.prune": ("pruned", "剪枝"), "compress.family.distill": ("distilled", "知识蒸馏"),
-    "compress.family.onnx": ("ONNX Runtime", "ONNX Runtime 部署"),
-    "compress.v.fp32": ("float32 (shipped)", "float32（原模型）"),
-    "compress.v.int8-simulated": ("int8 simulated", "int8 模拟"),
-    "compress.v.int8-kernels": ("int8 kernels", "int8 整数运算"),
-    "compress.v.int4-simulated": ("int4 simulated", "int4 模拟"),
-    "compress.v.int4-kernels": ("int4 kernels", "int4 整数运算"),
+    "compress.family.onnx": ("ONNX Runtime", "ONNX 运行时部署"),
+    "compress.v.fp32": ("float32 (shipped)", "FP32（原模型）"),
+    "compress.v.int8-simulated": ("int8 simulated", "INT8 模拟"),
+    "compress.v.int8-kernels": ("int8 kernels", "INT8 整数运算"),
+    "compress.v.int4-simulated": ("int4 simulated", "INT4 模拟"),
+    "compress.v.int4-kernels": ("int4 kernels", "INT4 整数运算"),
     "compress.v.pruned": ("pruned {pct}% (zeros)", "剪枝 {pct}%（置零）"),
+    "compress.v.pruned-50": ("pruned 50% (zeros)", "剪枝 50%（置零）"),
     "compress.v.neurons-deleted-50": ("50% MLP neurons deleted", "删去 50% MLP 神经元"),
     "compress.v.distilled": ("distilled student", "蒸馏学生模型"),
-    "compress.v.onnx": ("ONNX Runtime float32", "ONNX Runtime（float32 浮点）"),
-    "compress.v.onnx-int8": ("ONNX Runtime int8", "ONNX Runtime（int8 量化）"),
+    "compress.v.onnx": ("ONNX Runtime float32", "ONNX 运行时（FP32 浮点）"),
+    "compress.v.onnx-int8": ("ONNX Runtime int8", "ONNX 运行时（INT8 量化）"),
     "compress.hist_head": ("### Weights before and after quantization", "### 量化前后的权重"),
     "compress.matrix": ("Matrix", "矩阵"),
     "compress.matrix_info": ("a weight matrix of the shipped GPT", "原模型中的一个权重矩阵"),
@@ -69,14 +70,14 @@ WORDS = {
     "compress.s.tensor-sym": ("per tensor, symmetric", "整个张量，对称"),
     "compress.s.row-asym": ("per row, zero point", "逐行，带零点"),
     "compress.s.group-asym": ("groups of 64, zero point", "每 64 个一组，带零点"),
-    "compress.before": ("before (float32)", "量化前（float32）"),
+    "compress.before": ("before (float32)", "量化前（FP32）"),
     "compress.after": ("after (dequantized)", "量化后（反量化）"),
     "compress.weight_value": ("weight value", "权重值"), "compress.count": ("count (log)", "个数（对数）"),
-    "compress.hist_title": ("{matrix}: {bits} bits, {scheme}", "{matrix}：{bits} 位，{scheme}"),
-    "compress.hist_note": ("{levels:,} distinct values after; largest error {err:.2e} (at most "
+    "compress.hist_title": ("{bits} bits, {scheme}", "{bits} 位，{scheme}"),
+    "compress.hist_note": ("`{matrix}`: {levels:,} distinct values after; largest error {err:.2e} (at most "
                            "half a step: {half:.2e}); RMS error {rms:.2e}.",
-                           "量化后共 {levels:,} 个不同取值；最大误差 {err:.2e}（不超过半个步长 {half:.2e}）；"
-                           "均方根误差 {rms:.2e}。"),
+                           "`{matrix}`：量化后共 {levels:,} 个不同取值；最大误差 {err:.2e}"
+                           "（不超过半个步长 {half:.2e}）；均方根误差 {rms:.2e}。"),
     "compress.gen_head": ("### The same prompt, two variants", "### 同一个提示词，两个变体"),
     "compress.left": ("Left", "左边"), "compress.right": ("Right", "右边"),
     "compress.variant_info": ("a variant of the shipped GPT", "原模型的一个变体"),
@@ -118,6 +119,8 @@ WORDS = {
                            f"at most {LIVE_CAP} runs at once on this server, one per user.",
                            f"两个学生模型：1 层、宽 64、每批 8 × 64 个词元、60 步；"
                            f"本服务器同时最多 {LIVE_CAP} 个运行，每人一个。"),
+    "compress.left_out": ("Left variant's text", "左边变体写出的文本"),
+    "compress.right_out": ("Right variant's text", "右边变体写出的文本"),
     "compress.bad_choice": ("Please choose one of the listed options.", "请从列出的选项中选择一个。"),
     "compress.bad_temperature": ("The temperature must be a number between {lo} and {hi}.",
                                  "温度必须是 {lo} 到 {hi} 之间的数。"),
@@ -167,7 +170,7 @@ def measure(lang="en"):
     """The trade-off scatter, its table and a note (measured on first use, then cached)."""
     points = measured_points()
     note = t("compress.measured", lang, n=len(points), tokens=HELD_OUT_TOKENS, new=16)
-    table = gr.Dataframe(views.points_table(points, lang),
+    table = gr.Dataframe(views.points_table(points, lang), visible=True,
                          headers=t("compress.table_head", lang).split("|"))  # headers in lang
     return views.tradeoff_figure(points, lang), table, note
 
@@ -187,8 +190,8 @@ def histogram(matrix, bits, scheme, lang="en"):
     q = quantize_tensor(w, bits, **SCHEMES[scheme])
     after = q.dequantize()
     err = (after - w).abs()
-    title = t("compress.hist_title", lang, matrix=matrix, bits=bits, scheme=t(f"compress.s.{scheme}", lang))
-    note = t("compress.hist_note", lang, levels=int(after.unique().numel()), err=float(err.max()),
+    title = t("compress.hist_title", lang, bits=bits, scheme=t(f"compress.s.{scheme}", lang))
+    note = t("compress.hist_note", lang, matrix=matrix, levels=int(after.unique().numel()), err=float(err.max()),
              half=float((q.step() / 2).max()), rms=float(err.pow(2).mean().sqrt()))
     return views.histogram_figure(w, after, title, lang), note
 
@@ -254,7 +257,7 @@ def build(lang=None) -> None:
     gr.Markdown(label("compress.intro"))
     measure_btn = gr.Button(label("compress.measure"), variant="primary")
     scatter = gr.Plot(show_label=False)
-    table = gr.Dataframe(headers=WORDS["compress.table_head"][0].split("|"), interactive=False)
+    table = gr.Dataframe(interactive=False, visible=False)  # shown, headers in lang, once measured
     note = gr.Markdown()
     gr.Markdown(label("compress.hist_head"))
     with gr.Row():
@@ -263,13 +266,12 @@ def build(lang=None) -> None:
                              label=label("compress.matrix"), info=label("compress.matrix_info"))
         bits = gr.Radio(["2", "4", "8"], value="4", label=label("compress.bits"),
                         info=label("compress.bits_info"))
-        scheme = gr.Dropdown([(WORDS[f"compress.s.{k}"][0], k) for k in SCHEMES], value="tensor-sym",
+        scheme = gr.Dropdown([(label(f"compress.s.{k}"), k) for k in SCHEMES], value="tensor-sym",
                              label=label("compress.scheme"), info=label("compress.scheme_info"))
     hist = gr.Plot(show_label=False)
     hist_note = gr.Markdown()
     gr.Markdown(label("compress.gen_head"))
-    choices = [(WORDS[f"compress.v.{n}"][0] if not n.startswith("pruned") else "pruned 50% (zeros)", n)
-               for n in GEN_VARIANTS]
+    choices = [(label(f"compress.v.{n}"), n) for n in GEN_VARIANTS]
     with gr.Row():
         prompt = gr.Textbox("ROMEO.\n", label=label("common.prompt"), info=label("compress.prompt_info"),
                             max_length=common.MAX_CHARS, scale=2)
@@ -279,7 +281,8 @@ def build(lang=None) -> None:
                             info=label("compress.variant_info"))
     gen_btn = gr.Button(label("compress.generate"))
     with gr.Row():
-        left_out, right_out = gr.Textbox(lines=8, show_label=False), gr.Textbox(lines=8, show_label=False)
+        left_out = gr.Textbox(lines=8, label=label("compress.left_out"), show_label=False)
+        right_out = gr.Textbox(lines=8, label=label("compress.right_out"), show_label=False)
     gen_note = gr.Markdown()
     gr.Markdown(label("compress.dark_head"))
     with gr.Row():

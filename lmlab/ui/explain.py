@@ -1,7 +1,7 @@
 """Explain tab: which tokens made the prediction, by SHAP, gradients and attention, side by side.
 
-Lesson: lessons/11_compression.en.md.  Code: ``lmlab.explain.shap_values``, ``lmlab.explain.classifier``.  Run alone:
-``python -m lmlab.ui.explain``.
+Lesson: lessons/12_interpretability.en.md.  Code: ``lmlab.explain.shap_values``,
+``lmlab.explain.classifier``.  Words: ``lmlab.ui.explain_words``.  Run alone: ``python -m lmlab.ui.explain``.
 """
 
 from __future__ import annotations
@@ -15,73 +15,22 @@ import plotly.graph_objects as go
 from lmlab.cache import load_once
 from lmlab.explain.shap_values import MAX_EVALS, Explanation, explain_classifier, explain_gpt
 from lmlab.ui import common, server
+from lmlab.ui.explain_words import EVALS_MAX, WORDS  # noqa: F401  (WORDS: gathered by lmlab.ui.i18n)
 from lmlab.ui.html import document, iframe
-from lmlab.ui.i18n import label, t
-from lmlab.ui.shap_plot import text_plot_html
+from lmlab.ui.i18n import label, lang_code, t
+from lmlab.ui.shap_plot import genre_name, target_text, text_plot_html
 
 MAX_TEXT_CHARS = common.MAX_CHARS  # longer texts are refused; shorter ones cut to the model's tokens
 # SHAP model evaluations a request may ask for (the slider's range): 2,000 took 51 s on the
 # classroom's CPU, 200 about 2-3 s; past the cap one student's click held a core for a minute
-EVALS_RANGE = (20, 200)
-MODELS = {"Genre classifier (MiniLM, fine-tuned)": "classifier",
+EVALS_RANGE = (20, EVALS_MAX)
+MODELS = {"Genre classifier (MiniLM, fine-tuned)": "classifier",  # English names the API accepts
           "Shakespeare GPT (next token)": "gpt"}
 PREDICTED = "the predicted genre"
 EXAMPLE = ("Once more unto the breach, dear friends, once more,\n"  # Henry V: a held-out play
            "Or close the wall up with our English dead.\n"
            "In peace there's nothing so becomes a man\nAs modest stillness and humility;")
 POSITIVE, NEGATIVE = "#ff0051", "#008bfb"  # shap's own red and blue
-WORDS = {
-    "explain.intro": (
-        "Which words made the model say that? **SHAP** hides groups of tokens, runs the model on each masked copy and "
-        "shares the change out, token by token (**red** pushes the output up, **blue** down). Beside it, two cheaper "
-        "views of the same tokens: **gradient × input** and **attention** (last layer, mean over heads), and how well "
-        "each agrees with SHAP. With few model evaluations SHAP stops splitting early: the tokens of a group it did "
-        "not split share the group's value equally; more evaluations give finer detail.",
-        "是哪些词让模型这样说的？**SHAP** 遮住若干组词元，让模型读每一份被遮住的副本，再把输出的变化"
-        "逐个词元分摊下去（**红色**把输出往上推，**蓝色**往下推）。旁边是同样这些词元的两种更省算力的"
-        "视图：**梯度 × 输入**和**注意力**（最后一层，对所有头取平均），以及它们各自与 SHAP 的一致程度。"
-        "模型评估次数少时，SHAP 会较早停止细分：没有再拆开的一组词元平分这一组的值；评估次数越多，"
-        "细节越精细。"),
-    "explain.tab_explain": ("Explain a prediction", "解释一次预测"),
-    "explain.tab_heldout": ("Classifier on held-out plays", "分类器在留出剧本上的表现"),
-    "explain.text": ("Text", "文本"), "explain.go": ("Explain", "解释"), "explain.model": ("Model", "模型"),
-    "explain.genre": ("Explain the probability of", "要解释的概率"),
-    "explain.token": ("Next token to explain (empty: the GPT's choice)", "要解释的下一个词元（留空：用 GPT 选的）"),
-    "explain.evals": ("SHAP model evaluations (more: finer, slower)", "SHAP 的模型评估次数（越多越精细，也越慢）"),
-    "explain.evals_info": (f"At most {EVALS_RANGE[1]} evaluations and {MAX_TEXT_CHARS:,} characters per explanation, "
-                           "so one takes a few seconds on this server.",
-                           f"每次解释最多 {EVALS_RANGE[1]} 次评估、{MAX_TEXT_CHARS:,} 个字符，"
-                           "所以在这台服务器上一次解释只需几秒。"),
-    "explain.text_plot": ("shap's text plot", "shap 的文本图"), "explain.bars": ("SHAP values", "SHAP 值"),
-    "explain.compare": ("SHAP, gradient × input, attention", "SHAP、梯度 × 输入、注意力"),
-    "explain.heldout_intro": ("The genre classifier never saw these six plays in training. Rows are the true genre, "
-                              "columns the predicted one.",
-                              "体裁分类器在训练时从未见过这六部剧。行是真实体裁，列是预测体裁。"),
-    "explain.evaluate": ("Evaluate now", "立即评估"), "explain.confusion": ("Confusion matrix", "混淆矩阵"),
-    "explain.cut_gpt": ("The text was {n:,} tokens; only its last {k} (the GPT's context) were "
-                        "explained.", "这段文字有 {n:,} 个词元；只解释了最后 {k} 个（GPT 的上下文）。"),
-    "explain.cut_classifier": ("The text was {n:,} tokens; only its first {k} were explained "
-                               "(the classifier read passages of at most {m}).",
-                               "这段文字有 {n:,} 个词元；只解释了前 {k} 个（分类器读的段落最多 "
-                               "{m} 个词元）。"),
-    "explain.one_token": ("One token: SHAP has a single token to share the output among, so its "
-                          "value is exact and the picture is simple. Try a line or two.",
-                          "只有一个词元：SHAP 只能把输出全部分给它，所以它的值是精确的，图也很简单。"
-                          "试试一两行文字。"),
-    "explain.units": (
-        "**How to read it.** The **base value** is the model's output with every token hidden; "
-        "each token's SHAP value is how much it moves the output from there, and they add up "
-        "to the output. For the classifier the output is a probability P(genre) from 0 to 1; "
-        "for the GPT it is **log p**, the natural log of the next token's probability (0 = "
-        "certain, −2.3 = p of 0.1). **Spearman ρ** compares rankings: +1 = the view ranks the "
-        "tokens exactly as |SHAP| does, 0 = no relation, −1 = reversed. Labels are "
-        "`position: token`; `·` is a space, `<e5 ba>` the bytes of part of a character.",
-        "**怎么读。** **基准值**是所有词元都被遮住时模型的输出；每个词元的 SHAP 值表示它把输出从"
-        "基准值推动了多少，全部加起来正好等于输出。分类器的输出是概率 P(体裁)，在 0 到 1 之间；"
-        "GPT 的输出是 **log p**，即下一个词元概率的自然对数（0 = 完全确定，−2.3 = 概率 0.1）。"
-        "**斯皮尔曼 ρ** 比较排名：+1 = 该视图给词元的排名与 |SHAP| 完全一致，0 = 无关，−1 = "
-        "完全相反。标签格式是 `位置: 词元`；`·` 是空格，`<e5 ba>` 是某个字符的一部分字节。"),
-}
 
 
 def classifier():
@@ -99,6 +48,14 @@ def classifier_report() -> dict:
     return evaluate_classifier(model=classifier())
 
 
+# ----------------------------------------------------------------------------- words
+
+
+def kind(model_name) -> str:
+    """"classifier" or "gpt": the radio's value, or one of the English names the API took."""
+    return model_name if model_name in MODELS.values() else MODELS.get(model_name, "classifier")
+
+
 # ----------------------------------------------------------------------------- figures
 
 
@@ -108,21 +65,22 @@ def _labels(tokens: list[str]) -> list[str]:
             for i, t in enumerate(tokens)]
 
 
-def shap_figure(e: Explanation):
+def shap_figure(e: Explanation, lang: str = "en"):
     """Bars of SHAP values, one per token in reading order: red pushes up, blue pushes down."""
     labels = _labels(e.tokens)
     fig = go.Figure(go.Bar(x=e.values, y=labels, orientation="h",
                            marker_color=[POSITIVE if v > 0 else NEGATIVE for v in e.values],
                            hovertemplate="%{y}: %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title=f"SHAP value (change in {common.escape(e.target_label())})")
-    return common.style(fig.update_layout(title="SHAP value per token"),
+    fig.update_xaxes(title=t("explain.bars_x", lang, target=common.escape(target_text(e, lang))))
+    return common.style(fig.update_layout(title=t("explain.bars_title", lang)),
                         height=max(300, 18 * len(labels) + 80))
 
 
-def comparison_figure(e: Explanation):
+def comparison_figure(e: Explanation, lang: str = "en"):
     """SHAP, gradient x input and attention for the same tokens, each scaled to its largest."""
-    rows = {"SHAP": e.values, "gradient × input": e.grad_x_input, "attention": e.attention}
+    rows = {"SHAP": e.values, t("explain.row_grad", lang): e.grad_x_input,
+            t("explain.row_attention", lang): e.attention}
     z = [np.asarray(v, float) / (np.abs(v).max() or 1.0) for v in rows.values()]
     fig = go.Figure(go.Heatmap(z=z, x=_labels(e.tokens), y=list(rows), zmid=0, zmin=-1, zmax=1,
                                colorscale=[[0, NEGATIVE], [0.5, "#ffffff"], [1, POSITIVE]],
@@ -130,52 +88,47 @@ def comparison_figure(e: Explanation):
                                hovertemplate="%{y}, %{x}: %{customdata:.4g}<extra></extra>"))
     fig.update_xaxes(type="category", tickangle=-60)
     fig.update_yaxes(autorange="reversed")  # SHAP on top
-    return common.style(fig.update_layout(title="Three explanations, same tokens "
-                                                "(each row scaled to its largest value)"),
-                        height=330)
+    return common.style(fig.update_layout(title=t("explain.compare_title", lang)), height=330)
 
 
-def status_markdown(e: Explanation, notes: list[str]) -> str:
+def status_markdown(e: Explanation, notes: list[str], lang: str = "en") -> str:
     """The additivity check, the rank agreement, timing and any notes, in plain words."""
     total = e.base_value + sum(e.values)
-    ok = "holds ✓" if e.additivity_error < 1e-3 else "fails ✗"
-    rho = {k: "undefined (too few tokens)" if v is None else f"{v:+.2f}"
+    ok = t("explain.holds" if e.additivity_error < 1e-3 else "explain.fails", lang)
+    rho = {k: t("explain.undefined", lang) if v is None else f"{v:+.2f}"
            for k, v in e.spearman.items()}
-    lines = [f"**Explained:** {common.escape(e.target_label())} = **{e.output:.4f}** "
-             f"({e.model}, {len(e.tokens)} tokens)",
-             f"**Additivity {ok}:** base value {e.base_value:.4f} + sum of SHAP values "
-             f"{sum(e.values):+.4f} = {total:.4f}; output {e.output:.4f} "
-             f"(difference {e.additivity_error:.1e})",
-             f"**Rank agreement with |SHAP| (Spearman):** attention {rho['attention']}, "
-             f"gradient × input {rho['grad_x_input']}",
-             f"SHAP took {e.seconds:.2f} s for at most {e.max_evals} model evaluations."]
+    model = t("explain.kind.classifier", lang) if e.model == "classifier" else "GPT"
+    lines = [t("explain.explained", lang, target=target_text(e, lang, html=True), output=e.output,
+               model=model, n=len(e.tokens)),
+             t("explain.additivity", lang, ok=ok, base=e.base_value, sum=sum(e.values), total=total,
+               output=e.output, err=e.additivity_error),
+             t("explain.agreement", lang, att=rho["attention"], gxi=rho["grad_x_input"]),
+             t("explain.timing", lang, s=e.seconds, n=e.max_evals)]
     return "\n\n".join(lines + [f"⚠️ {common.escape(n)}" for n in notes]
-                       + [t("explain.units", "en")])
+                       + [t("explain.units", lang)])
 
 
-def confusion_figure(report: dict):
+def confusion_figure(report: dict, lang: str = "en"):
     """Confusion matrix of the held-out passages: rows true genre, columns predicted."""
-    cm, labels = np.array(report["confusion_matrix"]), report["labels"]
+    cm = np.array(report["confusion_matrix"])
+    labels = [genre_name(g, lang) for g in report["labels"]]
     fig = go.Figure(go.Heatmap(z=cm, x=labels, y=labels, colorscale="Blues", text=cm,
                                texttemplate="%{text}", showscale=False,
-                               hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", title="true genre")
-    fig.update_xaxes(title="predicted genre", side="top")
+                               hovertemplate=t("explain.cm_hover", lang)))
+    fig.update_yaxes(autorange="reversed", title=t("explain.true", lang))
+    fig.update_xaxes(title=t("explain.pred", lang), side="top")
     return common.style(fig.update_layout(title=""), height=360)
 
 
-def report_markdown(r: dict) -> str:
-    f1 = ", ".join(f"{g} {v:.3f}" for g, v in zip(r["labels"], r["per_class_f1"], strict=False))
-    return (f"**{r['n_passages']} passages** of {r['n_lines']} lines from the six held-out "
-            f"plays ({', '.join(r['plays'])}), the same number from each play.\n\n"
-            "| measure | value |\n|---|---|\n"  # one row per measure: reads at 390 px too
-            f"| accuracy | {r['accuracy']:.3f} |\n"
-            f"| macro precision | {r['macro_precision']:.3f} |\n"
-            f"| macro recall | {r['macro_recall']:.3f} |\n"
-            f"| macro-F1 | {r['macro_f1']:.3f} |\n"
-            f"| always the most common genre | {r['majority_accuracy']:.3f} |\n\n"
-            f"F1 per genre: {f1}. \"Macro\": the mean over the genres, each counting alike. "
-            f"Computed in {r['seconds']:.0f} s.")
+def report_markdown(r: dict, lang: str = "en") -> str:
+    """The held-out metrics as a table, in the student's language (play names never translated)."""
+    sep = "、" if lang_code(lang) == "zh" else ", "
+    f1 = sep.join(f"{genre_name(g, lang)} {v:.3f}"
+                  for g, v in zip(r["labels"], r["per_class_f1"], strict=False))
+    plays = f'<span translate="no">{common.escape(", ".join(r["plays"]))}</span>'
+    return t("explain.report", lang, n=r["n_passages"], lines=r["n_lines"], plays=plays,
+             acc=r["accuracy"], prec=r["macro_precision"], rec=r["macro_recall"], f1=r["macro_f1"],
+             major=r["majority_accuracy"], per_genre=f1, s=r["seconds"])
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -196,9 +149,37 @@ def explanation(model: str, text: str, target: str | None, max_evals: int) -> Ex
 def _check(text: str | None, model: str, lang="en") -> tuple[str, list[str]]:
     """Validate the text; returns it and notes for the reader (both models were trained on
     English Shakespeare: the caveat applies to each)."""
-    text = common.clean_input(text, "text", max_chars=MAX_TEXT_CHARS)
+    text = common.clean_input(text, t("common.text", lang), max_chars=MAX_TEXT_CHARS, lang=lang)
+    if model == "classifier":
+        from lmlab.explain.classifier import load_wordpiece
+
+        if not load_wordpiece().tokenize(text):  # e.g. only zero-width characters
+            raise gr.Error(t("explain.no_tokens", lang))
     unseen = common.unseen_note(text, lang)
     return text, [unseen] if unseen else []
+
+
+def _target(model: str, genre, token, lang="en") -> str | None:
+    """The genre or next token to explain (None: the model's own choice), checked here so the
+    student reads why in their language."""
+    from lmlab.explain.classifier import LABELS
+
+    if model == "classifier":
+        if genre in (None, "", PREDICTED):
+            return None
+        if genre not in LABELS:
+            zh = lang_code(lang) == "zh"  # the names, each with the value the API takes
+            names = [f"{genre_name(g, lang)}（{g}）" if zh else g for g in LABELS]
+            raise gr.Error(t("explain.bad_genre", lang, genres=("、" if zh else ", ").join(names)))
+        return genre
+    if not token:
+        return None
+    ids = common.tokenizer().encode(token[:100])
+    if len(ids) != 1 or len(token) > 100:
+        pieces = " + ".join(repr(s) for s in common.tokenizer().token_strings(ids[:4]))
+        raise gr.Error(t("explain.not_one", lang, token=repr(token[:20]), n=len(ids),
+                         pieces=pieces + (" + ..." if len(ids) > 4 else "")))
+    return token
 
 
 def _notes(e: Explanation, lang="en") -> list[str]:
@@ -217,49 +198,57 @@ def _notes(e: Explanation, lang="en") -> list[str]:
 
 def run(text, model_name, genre, token, max_evals, lang="en", progress=gr.Progress()):
     """Explain: returns (text plot iframe, SHAP bars, comparison heatmap, status markdown)."""
-    model = MODELS.get(model_name, "classifier")
+    model = kind(model_name)
     text, notes = _check(text, model, lang)
-    max_evals = common.number(max_evals, "Model evaluations", *EVALS_RANGE, whole=True)
-
-    target = (None if genre in (None, "", PREDICTED) else genre) if model == "classifier" \
-        else (token or None)
-    progress(0, desc="SHAP: the model reads masked copies of the text")
+    max_evals = common.number(max_evals, t("explain.evals_what", lang), *EVALS_RANGE, whole=True,
+                              lang=lang)
+    target = _target(model, genre, token, lang)
+    progress(0, desc=t("explain.progress", lang))
     try:
         e = explanation(model, text, target, int(max_evals))
     except ValueError as exc:
         raise common.user_error(exc) from None
     notes = _notes(e, lang) + notes
-    plot = iframe(document(text_plot_html(e), "shap text plot"), 240, "shap text plot")
-    return (plot, shap_figure(e), comparison_figure(e),
-            status_markdown(e, notes))
+    title = t("explain.frame_title", lang)
+    plot = iframe(document(text_plot_html(e, lang), title), 240, title)
+    return (plot, shap_figure(e, lang), comparison_figure(e, lang),
+            status_markdown(e, notes, lang))
 
 
 def switch_model(model_name):
     """Show the genre picker for the classifier, the token box for the GPT; its default budget."""
-    model = MODELS.get(model_name, "classifier")
+    model = kind(model_name)
     return (gr.update(visible=model == "classifier"), gr.update(visible=model == "gpt"),
             gr.update(value=MAX_EVALS[model]))
 
 
-def evaluate(progress=gr.Progress()):
+def evaluate(lang="en", progress=gr.Progress()):
     """The classifier's confusion matrix and metrics on the held-out plays."""
-    progress(0, desc="classifying 600 held-out passages (about a minute the first time)")
+    progress(0, desc=t("explain.progress_report", lang))
     r = classifier_report()
-    return confusion_figure(r), report_markdown(r)
+    return confusion_figure(r, lang), report_markdown(r, lang)
 
 
-@load_once(maxsize=1)
-def default_view() -> tuple:
-    """The default passage explained, computed on first view (which also compiles shap's
-    helpers and loads the classifier) and shared read-only afterwards."""
-    return run(EXAMPLE, next(iter(MODELS)), PREDICTED, "", MAX_EVALS["classifier"],
+def default_view(lang: str = "en") -> tuple:
+    """The default passage explained in ``lang``, computed on first view (which also compiles
+    shap's helpers and loads the classifier) and shared read-only afterwards."""
+    return _default_view(lang_code(lang))
+
+
+@load_once(maxsize=2)
+def _default_view(lang: str) -> tuple:
+    return run(EXAMPLE, "classifier", PREDICTED, "", MAX_EVALS["classifier"], lang,
                progress=lambda *a, **k: None)
 
 
-@load_once(maxsize=1)
-def default_report() -> tuple:
-    """The held-out sub-tab's figures, computed when it is first opened."""
-    return evaluate(progress=lambda *a, **k: None)
+def default_report(lang: str = "en") -> tuple:
+    """The held-out sub-tab's figures in ``lang``, computed when it is first opened."""
+    return _default_report(lang_code(lang))
+
+
+@load_once(maxsize=2)
+def _default_report(lang: str) -> tuple:
+    return evaluate(lang, progress=lambda *a, **k: None)
 
 
 # ----------------------------------------------------------------------------- layout
@@ -279,9 +268,11 @@ def build(lang=None) -> None:
                 text = gr.Textbox(EXAMPLE, label=label("explain.text"), lines=5, max_length=MAX_TEXT_CHARS)
                 go_btn = gr.Button(label("explain.go"), variant="primary")
             with gr.Column(scale=1):
-                model = gr.Radio(list(MODELS), value=next(iter(MODELS)), label=label("explain.model"))
-                genre = gr.Dropdown([PREDICTED, *LABELS], value=PREDICTED,
-                                    label=label("explain.genre"))
+                model = gr.Radio([(label(f"explain.m.{k}"), k) for k in MODELS.values()], value="classifier",
+                                 label=label("explain.model"))
+                genre = gr.Dropdown([(label("explain.predicted"), PREDICTED),
+                                     *[(label(f"explain.pick.{g}"), g) for g in LABELS]],
+                                    value=PREDICTED, label=label("explain.genre"))
                 token = gr.Textbox("", label=label("explain.token"),
                                    visible=False, max_length=40)
                 max_evals = gr.Slider(*EVALS_RANGE, value=MAX_EVALS["classifier"], step=10,
@@ -296,24 +287,27 @@ def build(lang=None) -> None:
                      api_name="explain_switch_model",
                      show_progress="hidden")
         outputs = [plot_html, bars, compare, status]
-        common.on_first_view(default_view, outputs, api_name="explain_default")
+        common.on_first_view(default_view, outputs, api_name="explain_default", inputs=[lang])
         event = gr.on([go_btn.click, text.submit], run, [text, model, genre, token, max_evals,
                                                          lang],
                       outputs, api_name="explain",
                       concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
-        common.mark_stale(event, stale)
+        common.mark_stale(event, stale, lang)
     with gr.Tab(label("explain.tab_heldout")):
         gr.Markdown(label("explain.heldout_intro"))
         eval_btn = gr.Button(label("explain.evaluate"), variant="primary")
         with gr.Row():
             cm = gr.Plot(label=label("explain.confusion"))
             metrics = gr.Markdown()
-        eval_btn.click(evaluate, None, [cm, metrics], api_name="classifier_report",
+        eval_btn.click(evaluate, lang, [cm, metrics], api_name="classifier_report",
                        concurrency_id=server.HEAVY, concurrency_limit=server.HEAVY_LIMIT)
-        common.on_first_view(default_report, [cm, metrics], api_name="classifier_report_default")
+        common.on_first_view(default_report, [cm, metrics], api_name="classifier_report_default",
+                             inputs=[lang])
 
 
 if __name__ == "__main__":
+    from lmlab.ui.i18n import I18N
+
     with gr.Blocks(title="LM Lab: Explain", analytics_enabled=False) as demo:
         build()
-    demo.queue().launch()
+    demo.queue().launch(i18n=I18N())

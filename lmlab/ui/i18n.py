@@ -46,10 +46,15 @@ def catalogue() -> dict[str, tuple[str, str]]:
     return words
 
 
+def lang_code(lang: str | None) -> str:
+    """ "zh" or "en" for any value of the language control (anything but Chinese: English)."""
+    return "zh" if isinstance(lang, str) and lang.startswith("zh") else "en"
+
+
 def t(key: str, lang: str | None = "en", **numbers) -> str:
     """The sentence ``key`` in ``lang`` ("en" or "zh"; anything else: English), filled in."""
     en, zh = catalogue()[key]
-    text = zh if (lang or "en").startswith("zh") else en
+    text = zh if lang_code(lang) == "zh" else en
     return text.format(**numbers) if numbers else text
 
 

@@ -111,7 +111,7 @@ def canary_panel(insertions, dp, code, lang="en"):
 
 def _histogram(scores: np.ndarray, code: int, lang: str):
     data = [dict(type="histogram", x=scores.tolist(), nbinsx=60, marker=dict(color="#bab0ac"),
-                 hovertemplate="log p %{x}<br>%{y} codes<extra></extra>", showlegend=False)]
+                 hovertemplate=t("privacy.hist_hover", lang), showlegend=False)]
     line = dict(type="line", x0=float(scores[code]), x1=float(scores[code]), y0=0, y1=1,
                 yref="paper", line=dict(color=COLORS["plain"], width=2))
     return plots.figure(data, dict(height=300, shapes=[line], title=dict(
@@ -129,7 +129,7 @@ def curve_figure(lang: str = "en"):
         data.append(dict(type="scatter", x=xs, y=ys, mode="lines+markers",
                          name=t("privacy.plain" if key == "plain" else "privacy.with_dp", lang),
                          line=dict(color=COLORS[key]),
-                         hovertemplate="%{x}: %{y:.2f} bits<extra></extra>"))
+                         hovertemplate=t("privacy.curve_hover", lang)))
     data.append(dict(type="scatter", x=[0, 16], y=[1.0, 1.0], mode="lines", hoverinfo="skip",
                      name=t("privacy.chance", lang), line=dict(color="#bab0ac", dash="dot")))
     return plots.figure(data, dict(height=300, title=dict(text=t("privacy.curve_title", lang),
@@ -154,7 +154,9 @@ def _probe_text(prefix, which: str, lang: str) -> str:
             raise gr.Error(t("privacy.empty_prefix", lang)) from None
         n = len(common.tokenizer().encode(text.strip("\n")))
         raise gr.Error(t("privacy.long_prefix", lang, n=n, limit=MAX_PROBE_TOKENS)) from None
-    esc = common.escape
+    def esc(s: str) -> str:  # corpus text and model output: never translated
+        return f'<span translate="no">{common.escape(s)}</span>'
+
     out = [t("privacy.probe_head", lang, which=which, prefix=esc(p.prefix),
              cont=esc(p.continuation.replace("\n", " ⏎ ").strip()))]
     if p.where is None:
@@ -177,10 +179,10 @@ def probe_panel(train_prefix, heldout_prefix, lang="en"):
             _probe_text(heldout_prefix, t("privacy.heldout_line", lang), lang))
 
 
-def pick_pair(name):
+def pick_pair(name, lang="en"):
     pair = PAIRS.get(name)
     if pair is None:
-        raise gr.Error(f"Pick one of: {', '.join(PAIRS)}.")
+        raise gr.Error(t("privacy.bad_pair", lang, pairs=", ".join(PAIRS)))
     return pair
 
 
@@ -290,7 +292,7 @@ def build(lang=None) -> None:
     rank_btn.click(**canary_io, api_name="privacy_canary", concurrency_limit=2)
     code.submit(**canary_io, api_name="privacy_canary_submit", concurrency_limit=2)
     probe_btn.click(**probe_io, api_name="privacy_probe", concurrency_limit=2)
-    pair.change(pick_pair, pair, [train_box, held_box], api_name="privacy_pick").then(
+    pair.change(pick_pair, [pair, lang], [train_box, held_box], api_name="privacy_pick").then(
         **probe_io, api_name="privacy_probe_picked")
     # Filled on first view: the tab's own select event (or the page's load, when run alone).
     tab = Context.block if hasattr(Context.block, "select") else Context.root_block

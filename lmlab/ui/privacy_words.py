@@ -11,15 +11,15 @@ WORDS = {
         "LM Lab 自己的模型上实际计算。"),
     "privacy.canary_h": ("### 1. A planted secret (canary)", "### 1. 植入的秘密（金丝雀）"),
     "privacy.canary_md": (
-        "The line *the code of the gate is 4821* was written 0, 1, 4 or 16 times into the "
+        "The line <i translate=\"no\">the code of the gate is 4821</i> was written 0, 1, 4 or 16 times into the "
         "training text of a tiny GPT (2 layers, width 64), trained for the same number of steps "
         "each time. We ask the model how likely each of the 10,000 codes 0000-9999 is and sort "
         "them. **Rank** = where the true code lands (1 = first guess). **Exposure** = "
         "log₂ 10,000 − log₂ rank, in bits: about 1 for a secret never seen, 13.3 when it is the "
         "first guess. **DP-SGD** clips each example's gradient and adds noise (ε below: smaller "
         "is more private).",
-        "一行文字 *the code of the gate is 4821* 被写进一个小 GPT（2 层，宽 64）的训练文本 0、1、4 "
-        "或 16 次，每次训练的步数相同。我们让模型给 0000-9999 这 10,000 个密码各打一个概率并排序。"
+        "一行文字 <i translate=\"no\">the code of the gate is 4821</i> 被写进一个小 GPT（2 层，宽 64）的"
+        "训练文本 0、1、4 或 16 次，每次训练的步数相同。我们让模型给 0000-9999 这 10,000 个密码各打一个概率并排序。"
         "**排名** = 真密码排在第几（1 = 第一个猜测）。**暴露度** = log₂ 10,000 − log₂ 排名，单位是比特："
         "从未见过的秘密约为 1，排第一时为 13.3。**DP-SGD**（差分隐私随机梯度下降）裁剪每个样本的梯度"
         "并加入噪声（下面的 ε 越小越私密）。"),
@@ -58,8 +58,11 @@ WORDS = {
     "privacy.top": ("Top guesses", "最可能的猜测"),
     "privacy.hist_title": ("log p of all 10,000 codes (the line: {code})",
                            "全部 10,000 个密码的 log p（竖线：{code}）"),
-    "privacy.hist_x": ("log p(code | \"the code of the gate is\")", "log p(密码 | \"the code of the gate is\")"),
+    "privacy.hist_x": ("log p(code | \"the code of the gate is\")", "log p(密码 | 金丝雀句子的前半句)"),
     "privacy.count": ("codes", "密码个数"),
+    "privacy.hist_hover": ("log p %{x}<br>%{y} codes<extra></extra>", "log p %{x}<br>%{y} 个密码<extra></extra>"),
+    "privacy.curve_hover": ("%{x}: %{y:.2f} bits<extra></extra>", "%{x}：%{y:.2f} 比特<extra></extra>"),
+    "privacy.bad_pair": ("Pick one of: {pairs}.", "请从这些中选一对：{pairs}。"),
     "privacy.curve_title": ("Exposure of 4821 against insertions", "4821 的暴露度随插入次数的变化"),
     "privacy.curve_x": ("insertions", "插入次数"),
     "privacy.curve_y": ("exposure (bits)", "暴露度（比特）"),
@@ -168,7 +171,7 @@ WORDS = {
         "repetition and prompt length. Abadi et al. 2016 trained MNIST with DP-SGD to 95% accuracy "
         "at ε = 2 (97% at ε = 8). Our small model memorises little by itself; a repeated secret is "
         "another matter.",
-        "**对真实模型意味着什么**（引用的数字）：Carlini 等 2019 发现语言模型很早就会记住秘密，往往不到十几个 epoch "
+        "**对真实模型意味着什么**（引用的数字）：Carlini 等 2019 发现语言模型很早就会记住秘密，往往训练不到十几轮"
         "就完全记住，他们从一个用安然（Enron）邮件训练的模型中取出了信用卡号，并发现 DP-SGD 训练能在保持高效用"
         "的同时守住秘密；"
         "Carlini 等 2021 从 GPT-2 中提取出数百条原样的训练序列（他们检查的 1,800 个候选中有 604 个），模型越大"

@@ -18,77 +18,13 @@ from lmlab import embeddings as emb
 from lmlab.data import load_works, read_work
 from lmlab.ui import common, plots
 from lmlab.ui.i18n import label, t
+from lmlab.ui.tokens_words import WORDS  # noqa: F401  (gathered by lmlab.ui.i18n)
 
-WORDS = {
-    "tokens.intro": ("Text becomes **tokens** (byte-level BPE, `lmlab.bpe`), tokens become "
-                     "**vectors** (`lmlab.embeddings`). Hover a token for its id and bytes.",
-                     "文本先变成**词元**（字节级 BPE，`lmlab.bpe`），词元再变成**向量**"
-                     "（`lmlab.embeddings`）。把鼠标停在词元上可看到它的编号和字节。"),
-    "tokens.text": ("Text", "文本"), "tokens.show": ("Show neighbours", "显示近邻"),
-    "tokens.text_info": ("English or Chinese; up to 2,000 characters.", "英文或中文，最多 2000 个字符。"),
-    "tokens.go": ("Tokenize", "切分词元"), "tokens.train_go": ("Train", "训练"), "tokens.lines": ("Lines", "句子"),
-    "tokens.bpe": ("Shipped BPE (2,048 tokens, trained on Shakespeare)", "内置 BPE（2048 个词元，用莎士比亚训练）"),
-    "tokens.wordpiece": ("MiniLM's WordPiece (30,522 pieces, uncased English)",
-                         "MiniLM 的 WordPiece（30522 个子词，英文不区分大小写）"),
-    "tokens.stats": ("| tokenizer | tokens | characters per token |\n|---|---|---|\n"
-                     "| shipped BPE | {bpe} | {bpe_cpt:.2f} |\n| MiniLM WordPiece | {wp} | {wp_cpt:.2f} |\n\n"
-                     "{chars} characters, {nbytes} UTF-8 bytes. A Chinese character is 3 bytes; a BPE "
-                     "trained on English rarely learned to merge them, so it pays up to 3 tokens each.",
-                     "| 分词器 | 词元数 | 每个词元的字符数 |\n|---|---|---|\n"
-                     "| 内置 BPE | {bpe} | {bpe_cpt:.2f} |\n| MiniLM WordPiece | {wp} | {wp_cpt:.2f} |\n\n"
-                     "共 {chars} 个字符、{nbytes} 个 UTF-8 字节。一个汉字占 3 个字节；用英文训练的 BPE "
-                     "几乎没学过合并它们，所以每个汉字最多要 3 个词元。"),
-    "tokens.replay": ("### Replay: from bytes to tokens, merge by merge", "### 回放：从字节到词元，一次合并一步"),
-    "tokens.step": ("Merge step", "合并步数"),
-    "tokens.step_info": ("0 = raw bytes; each step merges the earliest-learned pair present.",
-                         "0 表示原始字节；每一步合并文本中最早学到的那一对。"),
-    "tokens.step_md": ("Step {k} of {n}: merge rank {rank}, **{a}** + **{b}** → **{new}**; {count} tokens.",
-                       "第 {k} 步（共 {n} 步）：第 {rank} 条合并规则，**{a}** + **{b}** → **{new}**；"
-                       "现在 {count} 个词元。"),
-    "tokens.step0": ("Step 0 of {n}: {count} bytes, one token each.",
-                     "第 0 步（共 {n} 步）：{count} 个字节，每个字节一个词元。"),
-    "tokens.replay_cut": (" (The replay shows the first {limit} characters.)", "（回放只显示前 {limit} 个字符。）"),
-    "tokens.train": ("### Train your own BPE", "### 训练你自己的 BPE"),
-    "tokens.source": ("Train on", "训练文本"), "tokens.pasted": ("Pasted text", "粘贴的文本"),
-    "tokens.source_info": ("A play from the corpus, or the text pasted below.", "语料中的一部剧，或下面粘贴的文本。"),
-    "tokens.pasted_info": ("Used when 'Train on' is '(pasted text)'; up to 200,000 characters.",
-                           "当训练文本选“（粘贴的文本）”时使用，最多 20 万字符。"),
-    "tokens.vocab": ("Vocabulary size", "词表大小"),
-    "tokens.vocab_info": ("256 bytes + merges; more merges, fewer tokens per text.",
-                          "256 个字节加上合并规则；合并越多，同一文本的词元越少。"),
-    "tokens.trained": ("Learned {merges} merges from {chars:,} characters in {sec:.1f} s. First merges: {first}. "
-                       "Your text above takes **{n}** tokens with it (shipped BPE: {shipped}).",
-                       "用 {sec:.1f} 秒从 {chars:,} 个字符学到 {merges} 条合并规则。最先学到的：{first}。"
-                       "上面的文本用它切分是 **{n}** 个词元（内置 BPE：{shipped}）。"),
-    "tokens.curve": ("Characters per token as merges are added (on the training text)",
-                     "合并规则增加时每个词元的字符数（训练文本上）"),
-    "tokens.embed": ("### The embedding map: every token's vector (wte), on its two main directions (PCA)",
-                     "### 词嵌入地图：每个词元的向量（wte），投影到两个主方向（PCA）"),
-    "tokens.token": ("Token", "词元"), "tokens.compare": ("Compare lines", "比较句子"),
-    "tokens.token_info": ("One token of the shipped BPE, with its leading space, e.g. ' King'.",
-                          "内置 BPE 的一个词元，连同前导空格，例如 ' King'。"),
-    "tokens.neighbours": ("Nearest tokens to **{token}** (cosine similarity of wte rows): {list}",
-                          "与 **{token}** 最近的词元（wte 行向量的余弦相似度）：{list}"),
-    "tokens.map_title": ("PC1 {a:.0%} and PC2 {b:.0%} of the variance; ◆ = the token and its neighbours",
-                         "PC1 解释 {a:.0%}、PC2 解释 {b:.0%} 的方差；◆ 为所选词元及其近邻"),
-    "tokens.not_one": ("{token!r} is {n} tokens ({pieces}); the map shows single tokens: try {hint!r}.",
-                       "{token!r} 是 {n} 个词元（{pieces}）；地图只显示单个词元：试试 {hint!r}。"),
-    "tokens.positions": ("Learned position vectors (wpe): cosine similarity of every pair of positions",
-                         "学到的位置向量（wpe）：每两个位置之间的余弦相似度"),
-    "tokens.sentences": ("### Sentence embeddings (MiniLM): one vector per line",
-                         "### 句子向量（MiniLM）：每行一个向量"),
-    "tokens.lines_info": ("2 to 8 lines; each becomes a 384-number vector (mean of MiniLM's token vectors).",
-                          "2 到 8 行；每行变成一个 384 维向量（MiniLM 词元向量的平均）。"),
-    "tokens.lines_bad": ("Please type 2 to 8 non-empty lines (you typed {n}).",
-                          "请输入 2 到 8 行非空的句子（你输入了 {n} 行）。"),
-    "tokens.cosine": ("Cosine similarity of the sentence vectors", "句子向量的余弦相似度"),
-}
 DEFAULT_TEXT = "What says the King of France? 法国国王说什么？ 🙂"
 DEFAULT_LINES = "To be, or not to be: that is the question.\nWhether to live or to die.\nThe train leaves at nine."
 REPLAY_CHARS = 200  # the replay's text (each step re-scans it)
 TRAIN_CHARS = 200_000  # longest training text (about 1 s of training)
 CURVE_CHARS = 20_000  # the compression curve is measured on this much of the training text
-PASTED = "(pasted text · 粘贴的文本)"  # a dropdown choice: both languages at once
 PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa")
 
 
@@ -98,15 +34,18 @@ def shipped() -> bpe_lib.BPE:
 
 
 def chips(pieces: list[tuple[str, str]]) -> str:
-    """Coloured token chips; ``pieces`` are (shown text, hover title)."""
-    return "<div style='display:flex;flex-wrap:wrap;gap:2px;line-height:1.8;padding-top:1.6em'>" + "".join(
+    """Coloured token chips; ``pieces`` are (shown text, hover title).  Tokens are model output:
+    marked ``translate="no"``."""
+    spans = "".join(
         f"<span title='{common.escape(tip)}' style='background:{PALETTE[i % len(PALETTE)]};color:#111;"
         f"padding:1px 3px;margin:1px;border-radius:3px;font-family:monospace;white-space:pre'>"
-        f"{common.token_html(s)}</span>" for i, (s, tip) in enumerate(pieces)) + "</div>"
+        f"{common.token_html(s)}</span>" for i, (s, tip) in enumerate(pieces))
+    return ("<div translate='no' style='display:flex;flex-wrap:wrap;gap:2px;line-height:1.8;"
+            f"padding-top:1.6em'>{spans}</div>")
 
 
-def bpe_chips(bpe: bpe_lib.BPE, ids: list[int]) -> str:
-    return chips([(bpe.token_text(i), f"id {i} · bytes {bpe.vocab[i].hex(' ')}") for i in ids])
+def bpe_chips(bpe: bpe_lib.BPE, ids: list[int], lang: str = "en") -> str:
+    return chips([(bpe.token_text(i), t("tokens.chip", lang, i=i, hex=bpe.vocab[i].hex(" "))) for i in ids])
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -116,34 +55,35 @@ def tokenize(text, lang="en"):
     """The shipped BPE's tokens, MiniLM's WordPiece, the counts; and the replay slider."""
     from lmlab.explain.classifier import load_wordpiece
 
-    text = common.clean_input(text)
+    text = common.clean_input(text, lang=lang)
     ids = shipped().encode(text)
     wp = load_wordpiece()
     pieces = wp.tokenize(text)
-    wp_html = chips([(p, f"id {i}") for p, i in zip(pieces, wp.convert_tokens_to_ids(pieces), strict=True)])
+    wp_html = chips([(p, t("tokens.wp_chip", lang, i=i))
+                     for p, i in zip(pieces, wp.convert_tokens_to_ids(pieces), strict=True)])
     stats = t("tokens.stats", lang, bpe=len(ids), bpe_cpt=len(text) / len(ids), wp=len(pieces),
               wp_cpt=len(text) / max(len(pieces), 1), chars=len(text), nbytes=len(text.encode()))
     _, steps = shipped().encode_steps(text[:REPLAY_CHARS])
     html, md = replay(text, len(steps), lang)
-    return (bpe_chips(shipped(), ids), wp_html, stats,
+    return (bpe_chips(shipped(), ids, lang), wp_html, stats,
             gr.update(maximum=max(len(steps), 1), value=len(steps)), html, md)
 
 
 def replay(text, step, lang="en"):
     """The text's tokens after ``step`` merges of the replay."""
-    text = common.clean_input(text)
+    text = common.clean_input(text, lang=lang)
     cut = text[:REPLAY_CHARS]
     b = shipped()
     start, steps = b.encode_steps(cut)
     k = min(max(int(step or 0), 0), len(steps))
     note = t("tokens.replay_cut", lang, limit=REPLAY_CHARS) if len(text) > REPLAY_CHARS else ""
     if k == 0:
-        return bpe_chips(b, start), t("tokens.step0", lang, n=len(steps), count=len(start)) + note
+        return bpe_chips(b, start, lang), t("tokens.step0", lang, n=len(steps), count=len(start)) + note
     s = steps[k - 1]
     md = t("tokens.step_md", lang, k=k, n=len(steps), rank=s.rank, count=len(s.ids),
-           a=common.token_html(b.token_text(s.pair[0])), b=common.token_html(b.token_text(s.pair[1])),
-           new=common.token_html(b.token_text(s.new_id)))
-    return bpe_chips(b, s.ids), md + note
+           a=common.quoted(b.token_text(s.pair[0])), b=common.quoted(b.token_text(s.pair[1])),
+           new=common.quoted(b.token_text(s.new_id)))
+    return bpe_chips(b, s.ids, lang), md + note
 
 
 def _trained(text: str, vocab: int):
@@ -174,26 +114,26 @@ def _curve_of_play(slug: str, vocab: int):
 
 def train_bpe(source, pasted, vocab, text, lang="en"):
     """Train a BPE on a play or the pasted text; its compression curve and the typed text."""
-    text = common.clean_input(text)
+    text = common.clean_input(text, lang=lang)
     vocab = int(min(max(int(vocab or 256), 256), 4096))
     plays = {w.slug for w in load_works()}
     if source not in plays and source != "__pasted__":
-        raise gr.Error(f"Unknown play {source!r}.")
+        raise gr.Error(t("tokens.unknown_play", lang, play=str(source)[:60]))
     if source == "__pasted__":
-        pasted = common.clean_input(pasted, "pasted text", TRAIN_CHARS)
+        pasted = common.clean_input(pasted, t("tokens.pasted_what", lang), TRAIN_CHARS, lang)
     trained = _trained if source == "__pasted__" else _trained_on_play  # a play's: cached
     bpe, sec, chars, sample = trained(pasted if source == "__pasted__" else source, vocab)
     n = len(bpe.merges)
     points, cpt = (_curve_of_play(source, vocab) if source != "__pasted__" else _curve(bpe, sample))
     fig = plots.figure([dict(type="scatter", x=[256 + m for m in points], y=cpt, mode="lines+markers",
-                             hovertemplate="%{x} tokens: %{y:.2f} characters/token<extra></extra>")],
+                             hovertemplate=t("tokens.curve_hover", lang))],
                        dict(height=260, title=dict(text=t("tokens.curve", lang), font_size=13),
                             xaxis=dict(title=t("tokens.vocab", lang)), yaxis=dict(rangemode="tozero")))
-    first = ", ".join(f"'{common.token_html(bpe.token_text(i))}'" for i in range(256, min(256 + 8, 256 + n)))
+    first = ", ".join(f"'{common.quoted(bpe.token_text(i))}'" for i in range(256, min(256 + 8, 256 + n)))
     ids = bpe.encode(text)
     md = t("tokens.trained", lang, merges=n, chars=chars, sec=sec, first=first or "-", n=len(ids),
            shipped=len(shipped().encode(text)))
-    return fig, md, bpe_chips(bpe, ids)
+    return fig, md, bpe_chips(bpe, ids, lang)
 
 
 @lru_cache(maxsize=1)
@@ -209,7 +149,7 @@ def one_token(token: str, lang: str = "en") -> int:
     ids = shipped().encode(token)
     if len(ids) != 1:
         hint = next((w for w in (" " + token.strip(), token.strip()) if len(shipped().encode(w)) == 1), " King")
-        pieces = " + ".join(repr(shipped().token_text(i)) for i in ids[:6]) or "nothing"
+        pieces = " + ".join(repr(shipped().token_text(i)) for i in ids[:6]) or t("tokens.nothing", lang)
         raise gr.Error(t("tokens.not_one", lang, token=token, n=len(ids), pieces=pieces, hint=hint))
     return ids[0]
 
@@ -221,42 +161,42 @@ def embedding_map(token, lang="en"):
     coords, explained, texts, kinds = _map_data()
     near, sims = emb.nearest_tokens(common.gpt(), i, k=10)
     data = []
-    for k, name in enumerate(emb.KINDS):
+    for k in range(len(emb.KINDS)):
         idx = [j for j, kind in enumerate(kinds) if kind == k]
-        data.append(dict(type="scattergl", mode="markers", name=name, x=coords[idx, 0].tolist(),
+        data.append(dict(type="scattergl", mode="markers", name=t(f"tokens.kind{k}", lang), x=coords[idx, 0].tolist(),
                          y=coords[idx, 1].tolist(), marker=dict(size=5, opacity=0.6),
                          text=[common.token_html(texts[j]) for j in idx],
                          hovertemplate="%{text}<extra></extra>"))
     mark = [i, *near.tolist()]
-    data.append(dict(type="scatter", mode="markers+text", name=common.token_html(texts[i]),
+    data.append(dict(type="scatter", mode="markers+text", name=t("tokens.marked", lang),
                      x=coords[mark, 0].tolist(), y=coords[mark, 1].tolist(),
                      text=[common.token_html(texts[j]) for j in mark], textposition="top center",
                      marker=dict(size=11, symbol="diamond", color="#111")))
     title = t("tokens.map_title", lang, a=float(explained[0]), b=float(explained[1]))
     fig = plots.figure(data, dict(height=460, legend=dict(orientation="h", y=-0.12),
                                   title=dict(text=title, font_size=13)))
-    listed = ", ".join(f"'{common.token_html(texts[j])}' {float(s):.2f}"
-                       for j, s in zip(near.tolist(), sims, strict=True))
-    return fig, t("tokens.neighbours", lang, token=common.token_html(texts[i]), list=listed)
+    listed = ", ".join(f"'{common.quoted(texts[j])}' {float(s):.2f}" for j, s in zip(near.tolist(), sims, strict=True))
+    return fig, t("tokens.neighbours", lang, token=common.quoted(texts[i]), list=listed)
 
 
 @lru_cache(maxsize=2)
 def positions_figure(lang="en"):
     sim = emb.position_similarity(common.gpt())
     axis = [str(i) for i in range(len(sim))]
-    return plots.heatmap(sim, axis, axis, t("tokens.positions", lang), x_title="position",
-                         y_title="position", height=380)
+    return plots.heatmap(sim, axis, axis, t("tokens.positions", lang), x_title=t("tokens.position", lang),
+                         y_title=t("tokens.position", lang), height=380)
 
 
 def sentences(lines, lang="en"):
     """MiniLM's sentence vectors for the typed lines, and their cosine similarities."""
-    rows = [s.strip() for s in common.clean_input(lines, "lines").splitlines() if s.strip()]
+    rows = [s.strip() for s in common.clean_input(lines, t("tokens.lines_what", lang), lang=lang).splitlines()
+            if s.strip()]
     if not 2 <= len(rows) <= 8:
         raise gr.Error(t("tokens.lines_bad", lang, n=len(rows)))
     sim = emb.cosine_matrix(emb.sentence_embeddings([r[:300] for r in rows]))
     names = [f"{k}: {common.escape(r[:30])}" for k, r in enumerate(rows)]
     return plots.heatmap(sim, names, names, t("tokens.cosine", lang), diverging=False, zmin=0, zmax=1,
-                         x_title="line", y_title="line", height=340)
+                         x_title=t("tokens.line", lang), y_title=t("tokens.line", lang), height=340)
 
 
 def first_view(lang="en"):
@@ -291,7 +231,7 @@ def build(lang=None) -> None:
     replay_md, replay_html = gr.Markdown(), gr.HTML()
     gr.Markdown(label("tokens.train"))
     with gr.Row():
-        source = gr.Dropdown([(PASTED, "__pasted__"), *_plays()], value=_plays()[0][1],
+        source = gr.Dropdown([(label("tokens.pasted_choice"), "__pasted__"), *_plays()], value=_plays()[0][1],
                              label=label("tokens.source"), info=label("tokens.source_info"))
         vocab = gr.Slider(256, 2048, value=512, step=16, label=label("tokens.vocab"), info=label("tokens.vocab_info"))
         train_go = gr.Button(label("tokens.train_go"))

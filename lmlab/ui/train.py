@@ -20,7 +20,7 @@ from lmlab.training.baselines import lab_data, ngram_baselines
 from lmlab.training.session import LabRun, RunLimiter
 from lmlab.ui import common
 from lmlab.ui.i18n import label, t
-from lmlab.ui.train_settings import BLOCK, CHOICES, MAX_BATCH, MAX_STEPS, PRESETS, apply_preset, make_config
+from lmlab.ui.train_settings import BLOCK, MAX_BATCH, MAX_STEPS, PRESETS, apply_preset, choices, make_config
 from lmlab.ui.train_views import attention_figure, loss_figure, lr_figure
 
 TIME_LIMIT_S = 300  # seconds of training per run
@@ -291,9 +291,9 @@ def build(lang=None, limiter: RunLimiter | None = None) -> None:
                                  label=label("train.preset"), info=label("train.preset_info"))
             o, sc, lr0, b0, w0, l0, h0, wu0, st0 = PRESETS["fast"]
             settings = [
-                gr.Radio(list(CHOICES["optimizer"]), value=o, label=label("train.optimizer"),
+                gr.Radio(choices("optimizer"), value=o, label=label("train.optimizer"),
                          info=label("train.optimizer_info")),
-                gr.Radio(list(CHOICES["schedule"]), value=sc, label=label("train.schedule"),
+                gr.Radio(choices("schedule"), value=sc, label=label("train.schedule"),
                          info=label("train.schedule_info")),
                 gr.Number(lr0, label=label("train.lr"), info=label("train.lr_info")),
                 gr.Slider(1, MAX_BATCH, value=b0, step=1, label=label("train.batch"),
@@ -303,9 +303,9 @@ def build(lang=None, limiter: RunLimiter | None = None) -> None:
                 gr.Slider(1, 8, value=h0, step=1, label=label("train.heads"), info=label("train.heads_info")),
                 gr.Number(wu0, label=label("train.warmup"), info=label("train.warmup_info"), precision=0),
                 gr.Number(st0, label=label("train.steps"), info=label("train.steps_info"), precision=0),
-                gr.Radio(list(CHOICES["precision"]), value="fp32", label=label("train.precision"),
+                gr.Radio(choices("precision"), value="fp32", label=label("train.precision"),
                          info=label("train.precision_info")),
-                gr.Radio(list(CHOICES["objective"]), value="causal", label=label("train.objective"),
+                gr.Radio(choices("objective"), value="causal", label=label("train.objective"),
                          info=label("train.objective_info")),
                 gr.Number(0, label=label("train.seed"), info=label("train.seed_info"), precision=0)]
         with gr.Column(scale=2):
@@ -323,9 +323,10 @@ def build(lang=None, limiter: RunLimiter | None = None) -> None:
                    concurrency_id="train")
     pause_btn.click(pause, [run, lang], [timer, status], api_name="train_pause")
     reset_btn.click(reset, [run, *settings, lang], [run, timer, *shown], api_name="train_reset")
-    root = gr.context.Context.root_block
-    if root is not None:  # the tab opens filled: baselines and the schedule of the settings
-        root.load(overview, [*settings, lang], [status, loss_plot, lr_plot], api_name="train_overview")
+    # the tab opens filled (baselines, the schedule of the settings) when first seen: by then the
+    # page's load has set ``lang`` (a page-load event of its own could race it and speak English)
+    common.on_first_view(overview, [status, loss_plot, lr_plot], api_name="train_overview",
+                         inputs=[*settings, lang])
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import gradio as gr
 
 from lmlab.gpt import GPTConfig
 from lmlab.training import TrainConfig
-from lmlab.ui.i18n import t
+from lmlab.ui.i18n import label, lang_code, t
 
 MAX_STEPS = 2000  # steps per run, stated on screen
 MAX_BATCH = 64  # windows per step
@@ -31,9 +31,30 @@ WORDS = {
                         "numbers. Pick a width that is a multiple of {h}.",
                         "宽度 {w} 不能被 {h} 个头整除：每个头分到 宽度/头数 个数。请选 {h} 的倍数。"),
     "train.bad_choice": ("{what} must be one of {choices}.", "{what}必须是 {choices} 之一。"),
+    # the choices' names (their values, the API's, stay as in CHOICES)
+    "train.choice.constant": ("constant", "常数"), "train.choice.step": ("step", "阶梯"),
+    "train.choice.cosine": ("cosine", "余弦"),
+    "train.choice.causal": ("causal", "因果"), "train.choice.masked": ("masked", "掩码"),
 }
 CHOICES = {"optimizer": ("sgd", "adam", "adamw"), "schedule": ("constant", "step", "cosine"),
            "precision": ("fp32", "bf16"), "objective": ("causal", "masked")}
+NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "fp32": "fp32", "bf16": "bf16"}  # names in both
+
+
+def choices(key: str) -> list[tuple]:
+    """A control's (shown name, value) pairs: a name (SGD, fp32) or a ``label`` in the browser's
+    language (常数 / constant); the value is what the API and ``TrainConfig`` take."""
+    return [(NAMES[c] if c in NAMES else label(f"train.choice.{c}"), c) for c in CHOICES[key]]
+
+
+def choice_names(key: str, lang: str) -> str:
+    """A control's choices for a sentence: the values the API takes (in Chinese each after its
+    name, e.g. 余弦（cosine）)."""
+    if lang_code(lang) != "zh":
+        return ", ".join(CHOICES[key])
+    return "、".join(f"{NAMES.get(c) or t(f'train.choice.{c}', lang)}（{c}）" for c in CHOICES[key])
+
+
 # ----------------------------------------------------------------------------- settings
 
 
@@ -54,7 +75,7 @@ def make_config(optimizer, schedule, lr, batch, width, layers, heads, warmup, st
                        ("precision", precision), ("objective", objective)):
         if value not in CHOICES[key]:
             raise gr.Error(t("train.bad_choice", lang, what=t(f"train.{key}", lang),
-                             choices=", ".join(CHOICES[key])))
+                             choices=choice_names(key, lang)))
     try:
         lr = float(lr)
     except (TypeError, ValueError):

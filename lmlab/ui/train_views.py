@@ -13,6 +13,7 @@ from lmlab.ui.i18n import t
 Y_TOP = 8.5  # loss axis top: ln(2048) = 7.6 is a uniform guess; a diverged run leaves the chart
 BASELINE_COLORS = {"unigram": "#e15759", "bigram": "#f28e2b", "best_kn": "#59a14f"}
 WORDS = {
+    "train.fig.nats": ("nats", "奈特"), "train.fig.key": ("key", "键"), "train.fig.query": ("query", "查询"),
     "train.fig.loss": ("Loss (nats per token): lower is better", "损失（每个词元的奈特）：越低越好"),
     "train.fig.train": ("train loss (this batch)", "训练损失（当前批次）"),
     "train.fig.val": ("held-out loss", "留出集损失"),
@@ -56,7 +57,7 @@ def loss_figure(history, baselines: Baselines | None, lang: str = "en",
                           step=diverged_at), showarrow=False, font_color="#d62728"))
     return plots.figure(data, dict(
         height=340, title=dict(text=t("train.fig.loss", lang), font_size=13), shapes=shapes,
-        annotations=notes, yaxis=dict(range=[2.5, Y_TOP], title="nats"),
+        annotations=notes, yaxis=dict(range=[2.5, Y_TOP], title=t("train.fig.nats", lang)),
         xaxis=dict(title=t("train.fig.step", lang), rangemode="tozero"),
         legend=dict(orientation="h", y=-0.25)))
 
@@ -79,4 +80,5 @@ def attention_figure(weights, tokens: list[str], step: int, lang: str = "en"):
     """One head's (T, T) attention weights, tokens on both axes."""
     axis = plots.token_axis(tokens)
     return plots.heatmap(weights, axis, axis, t("train.fig.attention", lang, step=step),
-                         diverging=False, zmin=0, zmax=1, height=360)
+                         diverging=False, zmin=0, zmax=1, height=360, x_title=t("train.fig.key", lang),
+                         y_title=t("train.fig.query", lang))
