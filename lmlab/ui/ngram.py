@@ -50,20 +50,10 @@ def _controls(order, smoothing, lang="en") -> tuple[int, str]:
     return n, smoothing
 
 
-def _clean(text, what: str, lang="en") -> str:
-    """``common.clean_input``, its two errors (too long, empty) worded in ``lang``."""
-    if len(text or "") > common.MAX_CHARS:
-        raise gr.Error(t("common.too_long", lang, what=what, n=len(text), limit=common.MAX_CHARS))
-    try:
-        return common.clean_input(text, what)
-    except gr.Error:
-        raise gr.Error(t("common.empty", lang, what=what)) from None
-
-
 def _ids(text, what: str, lang="en") -> tuple[str, list[int]]:
     """A prompt or passage and its token ids.  Text with characters the models never saw is
     accepted, as everywhere in LM Lab, with a caveat (``_notes``)."""
-    text = _clean(text, what, lang)
+    text = common.clean_input(text, what, lang=lang)
     return text, common.tokenizer().encode(text)
 
 
@@ -273,7 +263,7 @@ def build(lang=None, followers: list | None = None) -> None:
     compare_event = go_btn.click(_keeping(predict_data, predict_view),
                                  [prompt, order, smoothing, seed, lang], [*predict_out, predicted],
                                  api_name="ngram_predict")
-    common.mark_stale(compare_event, stale)
+    common.mark_stale(compare_event, stale, lang)
     color = dict(fn=_keeping(passage_data, passage_view), inputs=[passage, order, smoothing, lang],
                  outputs=[colored, summary, passaged])
     (compare_event

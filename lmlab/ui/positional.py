@@ -60,17 +60,6 @@ def _positions(n, lang="en") -> int:
                   block=block)
 
 
-def _clean(text, lang="en") -> str:
-    """``common.clean_input``, its two errors (too long, empty) worded in ``lang``."""
-    what = t("positional.what_sentence", lang)
-    if len(text or "") > common.MAX_CHARS:
-        raise gr.Error(t("common.too_long", lang, what=what, n=len(text), limit=common.MAX_CHARS))
-    try:
-        return common.clean_input(text, what)
-    except gr.Error:
-        raise gr.Error(t("common.empty", lang, what=what)) from None
-
-
 def _grid_hover(fig, titles: list[str], lang: str):
     """``plots.heatmap_grid``'s hover text (query, key) worded in ``lang``."""
     q, k = t("positional.query", lang), t("positional.key", lang)
@@ -170,7 +159,7 @@ def rotation(pair_index, n_positions, lang="en"):
 
 def encoded_scores(text, head, show, lang="en"):
     """Block 0's scores (or weights) for one head under each encoding, on the user's text."""
-    text = _clean(text, lang)
+    text = common.clean_input(text, t("positional.what_sentence", lang), lang=lang)
     model, tok = common.gpt(), common.tokenizer()
     H, block = model.config.n_head, model.config.block_size
     head = _whole(head, 0, H - 1, "positional.bad_head", "positional.head_range", lang, last=H - 1)
@@ -281,7 +270,7 @@ def build(lang=None, followers: list | None = None) -> None:
                          _remembering(encoded_scores), [text, head, show, lang],
                          [scores_p, note, scored], api_name="encoding_scores",
                          trigger_mode="always_last")
-    common.mark_stale(scores_event, stale)
+    common.mark_stale(scores_event, stale, lang)
     if followers is not None:  # in the app: the switch re-words what is shown
         from lmlab.ui.shell import Follower
 
