@@ -27,6 +27,10 @@ WORDS = {  # sentences several tabs share (lmlab.ui.i18n gathers them)
         "这些模型只用英文的莎士比亚作品训练过：这段文字有 {share:.0%} 的字符在训练文本中从未出现"
         "（{chars}）。模型只能把它们当作从未学过的原始字节来读，所以与之相关的概率、困惑度和解释"
         "基本上是噪声。"),
+    "common.not_number": ("{what} must be a number between {lo:g} and {hi:g}.",
+                          "{what}必须是 {lo:g} 到 {hi:g} 之间的数。"),
+    "common.out_of_range": ("{what} must be between {lo:g} and {hi:g}, not {x:g}.",
+                            "{what}必须在 {lo:g} 到 {hi:g} 之间，不能是 {x:g}。"),
     "common.failed": ("⚠️ The last run failed (the message at the top right says why). The "
                       "panels below still show the previous input's results.",
                       "⚠️ 上一次运行失败了（右上角的消息说明了原因）。下面的面板仍然是上一次输入的"
@@ -171,30 +175,37 @@ def hub_model_name(hub_id: str | None) -> str | None:
     return f"hub:{hub_id}"
 
 
-def number(value, what: str, lo: float, hi: float, whole: bool = False) -> float | int:
+def number(value, what: str, lo: float, hi: float, whole: bool = False,
+           lang: str | None = "en") -> float | int:
     """A number from a control or the API, checked: finite and in [lo, hi] (rounded to a whole
-    number if ``whole``); otherwise a ``gr.Error`` naming the control and its range."""
+    number if ``whole``); otherwise a ``gr.Error`` in ``lang`` naming the control (``what``,
+    already in ``lang``) and its range."""
+    from lmlab.ui.i18n import t
+
     try:
         x = float(value)
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error(f"{what} must be a number between {lo:g} and {hi:g}.") from None
+        raise gr.Error(t("common.not_number", lang, what=what, lo=lo, hi=hi)) from None
     if not (math.isfinite(x) and lo <= x <= hi):
-        raise gr.Error(f"{what} must be between {lo:g} and {hi:g}, not {x:g}.")
+        raise gr.Error(t("common.out_of_range", lang, what=what, lo=lo, hi=hi, x=x))
     return int(round(x)) if whole else x
 
 
-def clean_input(text: str | None, what: str = "text", max_chars: int = MAX_CHARS) -> str:
-    """The text without NUL/control characters (newlines and tabs kept); errors if empty or long.
+def clean_input(text: str | None, what: str = "text", max_chars: int = MAX_CHARS,
+                lang: str | None = "en") -> str:
+    """The text without NUL/control characters (newlines and tabs kept); errors if empty or long
+    (in ``lang``; ``what`` names the text, already in ``lang``).
 
     Zero-width and right-to-left characters are kept: they are text, and escaping makes them safe.
     """
+    from lmlab.ui.i18n import t
+
     text = text or ""
     if len(text) > max_chars:
-        raise gr.Error(f"The {what} is {len(text):,} characters; the limit is {max_chars:,}. "
-                       "Please shorten it.")
+        raise gr.Error(t("common.too_long", lang, what=what, n=len(text), limit=max_chars))
     text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
     if not text.strip():
-        raise gr.Error(f"The {what} is empty. Please type some text.")
+        raise gr.Error(t("common.empty", lang, what=what))
     return text
 
 
