@@ -29,8 +29,10 @@ EVIL = 'Hello <script>alert("x")</script> & </script><img src=x onerror=alert(1)
 
 
 def srcdoc(iframe_html: str) -> str:
-    """The document inside ``<iframe srcdoc="...">``, unescaped."""
-    match = re.fullmatch(r'<iframe [^>]*srcdoc="([^"]*)"></iframe>', iframe_html)
+    """The document inside ``<iframe srcdoc="...">`` (the tab wraps it in a ``translate="no"``
+    div: model output), unescaped."""
+    match = re.fullmatch(r'(?:<div translate="no">)?<iframe [^>]*srcdoc="([^"]*)"></iframe>(?:</div>)?',
+                         iframe_html)
     assert match, iframe_html[:200]
     return std_html.unescape(match.group(1))
 
@@ -171,7 +173,7 @@ def test_plot_labels_are_escaped():
 def test_bertviz_iframes_name_no_outside_url_and_use_vendored_files(model):
     out = outputs(attention.DEFAULT_TEXT, model)
     for view in ("head_view", "model_view"):
-        assert out[view].startswith('<iframe sandbox="allow-scripts" ')
+        assert out[view].startswith('<div translate="no"><iframe sandbox="allow-scripts" ')
         doc = srcdoc(out[view])
         assert not re.search(r"https?:", doc), re.search(r".{40}https?:.{40}", doc)
         assert "cdnjs" not in doc

@@ -59,7 +59,7 @@ WORDS = {
     # ---- the model picker (names in each language; sizes read from each checkpoint)
     "generate.m.shakespeare": ("Shakespeare GPT (shipped)", "莎士比亚 GPT（自带）"),
     "generate.m.shakespeare-int8": ("Shakespeare GPT, int8 weights (the shipped model quantized)",
-                                    "莎士比亚 GPT，int8 权重（自带模型的量化版）"),
+                                    "莎士比亚 GPT，8 位整数权重（自带模型的量化版）"),
     "generate.m.shakespeare-distilled": ("Shakespeare GPT, distilled", "莎士比亚 GPT，知识蒸馏版"),
     "generate.m.hub": ("A GPT-2-family model from the Hugging Face hub (type its id below)",
                        "来自 Hugging Face 模型库的 GPT-2 系列模型（在下面输入它的 id）"),
