@@ -167,7 +167,7 @@ def step_figures(tr: AttentionTrace, tokens: list[str], causal: bool, lang: str 
     qk = dict(x_title=t("attention.ax_key", lang), y_title=t("attention.ax_query", lang))
     mask_title = t("attention.s6_causal" if causal else "attention.s6_none", lang)
     return [
-        plots.heatmap(tr.q, lab, None, t("attention.s1", lang, n=len(lab), hs=hs), **vec),
+        plots.heatmap(tr.q, lab, None, f"1. Q = X W_Q  ({len(lab)} x {hs})", **vec),
         plots.heatmap(tr.k, lab, None, "2. K = X W_K", **vec),
         plots.heatmap(tr.v, lab, None, "3. V = X W_V", **vec),
         plots.heatmap(tr.scores, lab, lab, t("attention.s4", lang), **qk),

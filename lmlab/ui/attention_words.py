@@ -52,8 +52,7 @@ WORDS = {
         "`lmlab.attention.describe_head`.)",
         "**第 {layer} 层，第 {head} 个头。** {what}\n\n各模式所占的注意力：{shares}。向前或向后看的"
         "平均距离：{d:.1f} 个词元。（由 `lmlab.attention.describe_head` 根据权重算出。）"),
-    # ---- the nine steps, the grid of heads, the axes
-    "attention.s1": ("1. Q = X W_Q  ({n} x {hs})", "1. Q = X W_Q（{n} × {hs}）"),
+    # ---- the nine steps (1-3 are formulas, the same in both), the grid of heads, the axes
     "attention.s4": ("4. Q Kᵀ: raw scores", "4. Q Kᵀ：原始打分"),
     "attention.s5": ("5. ÷ √d_k = √{hs}: scaled", "5. 除以 √d_k = √{hs}：缩放后的打分"),
     "attention.s6_causal": ("6. + causal mask: no looking ahead (blank = −∞)",
