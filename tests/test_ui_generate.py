@@ -245,12 +245,14 @@ def test_inspect_in_chinese_words_its_errors_and_titles():
 
 def test_the_switch_redraws_the_figures_from_the_steps_and_renames_the_models():
     steps = final(max_new=5)[5]
-    picker, bars, entropy = tab.reword(steps, 3, 1.0, "zh")
+    picker, bars, entropy, stats = tab.reword(steps, 3, 1.0, "zh")
     assert picker["choices"] == tab.model_choices("zh")
     assert bars.layout.title.text == "候选词元：第 3 步，温度 1" and list(entropy.data[0].x) == [1, 2, 3, 4, 5]
+    assert stats == gr.skip()  # a student's own run: its stats line is re-worded at the next run
     assert tab.reword(steps, 3, 1.0, "en")[2].layout.title.text == "How unsure the model was"
-    picker, bars, entropy = tab.reword([], 1, 1.0, "zh")  # nothing shown yet: nothing drawn
-    assert bars == entropy == gr.skip() and picker["choices"] == tab.model_choices("zh")
+    assert tab.reword([], 1, 1.0, "zh")[1:] == (gr.skip(),) * 3  # nothing shown yet: nothing drawn
+    default = tab.default_view("en")[5]  # the tab's first view: its stats line follows too
+    assert tab.reword(default, 120, 0.8, "zh")[3].startswith("120 个词元，每秒")
 
 
 def test_the_first_view_is_worded_in_the_students_language_and_follows_the_switch(monkeypatch):

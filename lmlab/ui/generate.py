@@ -216,11 +216,15 @@ def stopped(steps, stats, lang="en") -> tuple:
 
 def reword(steps, index, temperature, lang="en") -> tuple:
     """After the language changed: the picker's names and the figures of the run shown, in
-    ``lang`` (re-drawn from ``steps``, no model run; the stats line follows at the next run)."""
+    ``lang``, re-drawn from ``steps``.  The stats line too when the run shown is the default
+    one (its view is cached per language); a student's own stats follow at the next run."""
     picker = gr.update(choices=model_choices(lang))
     if not steps:
-        return picker, gr.skip(), gr.skip()
-    return picker, inspect(steps, index, temperature, lang), entropy_figure(steps, lang)
+        return picker, gr.skip(), gr.skip(), gr.skip()
+    default = default_view(lang)
+    same = [s["token_id"] for s in default[5]] == [s["token_id"] for s in steps]
+    return (picker, inspect(steps, index, temperature, lang), entropy_figure(steps, lang),
+            default[4] if same else gr.skip())
 
 
 def inspect(steps, index, temperature, lang="en"):
@@ -306,7 +310,7 @@ def build(lang=None, followers: list | None = None) -> None:
     if followers is not None:  # in the app: after page load and after the switch
         from lmlab.ui.shell import Follower
 
-        followers.append(Follower(reword, [steps, pick, temperature, lang], [model, bars, entropy],
+        followers.append(Follower(reword, [steps, pick, temperature, lang], [model, bars, entropy, stats],
                                   "generate_reword"))
 
 
