@@ -271,3 +271,13 @@ def test_the_first_view_is_worded_in_the_students_language_and_follows_the_switc
     first = next(fn for fn in demo.fns.values() if fn.api_name == "generate_default")
     assert lang in first.inputs  # the student's language reaches default_view
     assert [f.name for f in followers] == ["generate_reword"] and lang in followers[0].inputs
+
+
+def test_a_failed_run_marks_the_panels_stale_in_the_students_language():
+    with gr.Blocks() as demo:
+        lang = gr.State("en")
+        tab.build(lang=lang)
+    show = next(fn for fn in demo.fns.values() if (fn.api_name or "").startswith("stale_") and
+                fn.api_name.endswith("_show"))
+    assert show.inputs == [lang]
+    assert "上一次运行失败了" in show.fn("zh")["value"] and "The last run failed" in show.fn("en")["value"]

@@ -329,10 +329,10 @@ def build(lang=None, followers: list | None = None) -> None:
                          api_name="attention_default", inputs=[lang])
     event = gr.on([go_btn.click, text.submit, model.change], analyze, inputs, everything,
                   api_name="attention", trigger_mode="always_last", concurrency_limit=2)
-    common.mark_stale(event, stale)
+    common.mark_stale(event, stale, lang)
     one = gr.on([layer.release, head.release, layer.input, head.input], inspect, inputs, [reading, *steps, heads],
                 api_name="attention_head", trigger_mode="always_last", show_progress="minimal")
-    common.mark_stale(one, stale)
+    common.mark_stale(one, stale, lang)
     for i, ran in enumerate((event, one)):
         ran.success(lambda *args: list(args), inputs[:4], shown, api_name=f"attention_shown_{i}",
                     api_visibility="private", queue=False, show_progress="hidden")

@@ -117,12 +117,13 @@ def on_first_view(fn, outputs: list, api_name: str, inputs: list = ()) -> None:
     trigger(first, [seen, *inputs], [*outputs, seen], api_name=api_name, show_progress="minimal")
 
 
-def mark_stale(event, banner) -> None:
-    """After ``event`` fails, show ``banner`` (a Markdown) saying the panels are out of date;
-    after it succeeds, hide it again."""
+def mark_stale(event, banner, lang=None) -> None:
+    """After ``event`` fails, show ``banner`` (a Markdown) saying the panels are out of date
+    (in the language of ``lang``, the language state, when given); after it succeeds, hide it
+    again."""
     name = f"stale_{banner._id}"  # private: not in the API, named all the same
-    event.failure(lambda: gr.update(value=_failed(), visible=True), None, banner,
-                  api_name=f"{name}_show", api_visibility="private", queue=False)
+    event.failure(lambda lg="en": gr.update(value=_failed(lg), visible=True), None if lang is None else [lang],
+                  banner, api_name=f"{name}_show", api_visibility="private", queue=False)
     event.success(lambda: gr.update(visible=False), None, banner, api_name=f"{name}_hide",
                   api_visibility="private", queue=False)
 

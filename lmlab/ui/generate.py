@@ -299,7 +299,7 @@ def build(lang=None, followers: list | None = None) -> None:
     event = go_btn.click(run, [prompt, model, hub_id, temperature, top_k, top_p, max_new, seed,
                                lang], outputs, api_name="generate", concurrency_limit=4,
                          concurrency_id=server.GENERATE)
-    common.mark_stale(event, stale)
+    common.mark_stale(event, stale, lang)
     stop_btn.click(None, cancels=[event]).then(stopped, [steps, stats, lang],
                                                [bars, entropy, pick, stats],
                                                api_name="generate_stopped",
