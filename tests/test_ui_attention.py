@@ -327,15 +327,15 @@ def test_bad_input_in_chinese_is_a_chinese_gr_error(call, chinese):
         call()
 
 
-def test_the_switch_renames_the_models_rewords_the_default_view_and_leaves_a_students_own_for_the_next_run():
+def test_the_switch_renames_the_models_and_rewords_the_view_shown():
     picker, *views = attention.reword(list(attention.DEFAULT_ARGS), "zh")
     assert picker["choices"] == [("莎士比亚 GPT（自带；因果）：4 层 × 4 个头", GPT),
                                  ("MiniLM 编码器（预训练；双向）：6 层 × 12 个头", MINILM)]
-    assert len(views) == attention.VIEWS
-    assert views[1] == attention.default_view("zh")[1] and views[1].startswith("**第 0 层，第 0 个头。**")
-    for shown in (None, [attention.DEFAULT_TEXT, GPT, 1, 0]):  # not viewed yet; a student's own view
-        picker, *views = attention.reword(shown, "zh")
-        assert views == [gr.skip()] * attention.VIEWS and picker["choices"] == attention.model_choices("zh")
+    assert len(views) == attention.VIEWS and views[1] == attention.default_view("zh")[1]
+    picker, *views = attention.reword(["Romeo, Romeo", MINILM, 5, 11], "zh")  # a student's own view
+    assert views[1].startswith("**第 5 层，第 11 个头。**") and views[-1]["maximum"] == 11
+    picker, *views = attention.reword(None, "zh")  # not viewed yet: nothing drawn
+    assert views == [gr.skip()] * attention.VIEWS and picker["choices"] == attention.model_choices("zh")
 
 
 def test_the_first_view_takes_the_language_and_the_tab_joins_the_switch():

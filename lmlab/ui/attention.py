@@ -285,11 +285,12 @@ def _default_view(lang: str) -> tuple:
 
 
 def reword(shown, lang="en") -> tuple:
-    """After the language changed: the picker's names in ``lang``, and the views when they show
-    the default sentence (cached per language).  A student's own sentence is re-worded at the
-    next run: re-reading it here would run the model outside the queue."""
-    views = default_view(lang) if shown is not None and tuple(shown) == DEFAULT_ARGS else None
-    return gr.update(choices=model_choices(lang)), *(views or [gr.skip()] * VIEWS)
+    """After the language changed: the picker's names in ``lang``, and the views shown, drawn
+    again from their inputs (``shown``, kept in a gr.State; the default's from the cache)."""
+    if shown is None:  # not viewed yet
+        return gr.update(choices=model_choices(lang)), *[gr.skip()] * VIEWS
+    views = default_view(lang) if tuple(shown) == DEFAULT_ARGS else analyze(*shown, lang)
+    return gr.update(choices=model_choices(lang)), *views
 
 
 def build(lang=None, followers: list | None = None) -> None:

@@ -26,12 +26,13 @@ TOP_SHOWN = 12  # candidates drawn per step (and the chosen token, when it is no
 T_MAX, T_STEP = 2.0, 0.05  # the temperature slider
 TEMPERATURES = np.round(np.arange(0, T_MAX + T_STEP / 2, T_STEP), 2)  # its positions
 STREAM_EVERY_S = 0.1  # the text is sent at most this often; the figures once, at the end
-MODELS = {  # picker value (its English name) -> lmlab.models name; names: WORDS "generate.m.<name>"
+MODELS = {  # picker label -> lmlab.models name; the labels' figures are read from each checkpoint
     "Shakespeare GPT (shipped)": "shakespeare",
     "Shakespeare GPT, int8 weights (the shipped model quantized)": "shakespeare-int8",
     "Shakespeare GPT, distilled": "shakespeare-distilled",
 }
 HUB_CHOICE = "A GPT-2-family model from the Hugging Face hub (type its id below)"
+# the labels above are the picker's values; its names, in each language: WORDS "generate.m.<name>"
 WORDS = _WORDS | {"generate.header": tuple(  # the intro and the limits, filled in once (static text)
     f"{intro} {limits.format(n=MAX_NEW_TOKENS, s=TIME_LIMIT_S)}"
     for intro, limits in zip(_WORDS["generate.intro"], _WORDS["generate.limits"], strict=True))}
