@@ -4,7 +4,9 @@ Checks: the default sentence gives nine step heatmaps and a per-head grid for bo
 bad input (empty, one token, past the context, emoji, Chinese) gives a clear gr.Error or a
 correct view with a note; ``<script>`` in the text is escaped in every HTML output and cannot
 close bertviz's script; the bertviz iframes name no outside URL and point at vendored files
-that exist; the 64-token bertviz cap is applied and said.  The browser check (lines really
+that exist; the 64-token bertviz cap is applied and said; with lang="zh" every title, axis,
+hover text, caption, note and error reads in Chinese (no English word left but names), in English
+none is Chinese, and the language switch re-words the default view.  The browser check (lines really
 drawn, offline) is tests/test_browser_attention.py.  About 20 s on 2 cores.
 
 Run:  python -m pytest tests/test_ui_attention.py -q
@@ -29,8 +31,10 @@ EVIL = 'Hello <script>alert("x")</script> & </script><img src=x onerror=alert(1)
 
 
 def srcdoc(iframe_html: str) -> str:
-    """The document inside ``<iframe srcdoc="...">``, unescaped."""
-    match = re.fullmatch(r'<iframe [^>]*srcdoc="([^"]*)"></iframe>', iframe_html)
+    """The document inside ``<iframe srcdoc="...">`` (the tab wraps it in a ``translate="no"``
+    div: model output), unescaped."""
+    match = re.fullmatch(r'(?:<div translate="no">)?<iframe [^>]*srcdoc="([^"]*)"></iframe>(?:</div>)?',
+                         iframe_html)
     assert match, iframe_html[:200]
     return std_html.unescape(match.group(1))
 
@@ -171,7 +175,7 @@ def test_plot_labels_are_escaped():
 def test_bertviz_iframes_name_no_outside_url_and_use_vendored_files(model):
     out = outputs(attention.DEFAULT_TEXT, model)
     for view in ("head_view", "model_view"):
-        assert out[view].startswith('<iframe sandbox="allow-scripts" ')
+        assert out[view].startswith('<div translate="no"><iframe sandbox="allow-scripts" ')
         doc = srcdoc(out[view])
         assert not re.search(r"https?:", doc), re.search(r".{40}https?:.{40}", doc)
         assert "cdnjs" not in doc
@@ -255,3 +259,92 @@ def test_build_computes_nothing_and_the_default_view_is_cached(monkeypatch):
     with gr.Blocks():
         attention.build()
     assert calls == []  # nothing at start-up: the default is computed on first view
+
+
+# ----------------------------------------------------------------------------- both languages
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+NAMES = {"GPT", "MiniLM", "softmax", "bertviz", "SVG", "UNK", "CLS", "SEP"}  # the same in both languages
+
+
+def english_words(text: str) -> list[str]:
+    """Words of three letters or more that read as English, as tests/test_browser_i18n.py counts
+    them: tokens (``translate="no"``), code spans, tags and plotly's ``%{x}`` left out."""
+    text = re.sub(r'<span translate="no">.*?</span></div>', " ", text, flags=re.S)
+    text = re.sub(r"`[^`]*`|<[^>]+>|%\{[^}]*\}", " ", text)
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z'\-]{2,}", text) if w not in NAMES]
+
+
+def texts_read(out: dict) -> list[str]:
+    """What a student reads in a view, apart from the bertviz iframes (model output)."""
+    texts = [out["tokens"], out["reading"]]
+    for fig in [out[f"step{i}"] for i in range(1, 10)] + [out["heads"]]:
+        texts += [fig.layout.title.text or "", fig.layout.xaxis.title.text or "", fig.layout.yaxis.title.text or "",
+                  *[tr.hovertemplate for tr in fig.data], *[a.text for a in fig.layout.annotations]]
+    return texts
+
+
+@pytest.mark.parametrize("model", [GPT, MINILM])
+@pytest.mark.parametrize("text", [attention.DEFAULT_TEXT, "the cat sat on the mat " * 30, "I love you 😀"])
+def test_in_chinese_every_title_axis_caption_and_note_reads_in_chinese(model, text):
+    out = dict(zip(["tokens", "reading", *[f"step{i}" for i in range(1, 10)], "heads"],
+                   attention.analyze(text, model, 1, 2, "zh"), strict=False))
+    left = {x: english_words(x) for x in texts_read(out) if english_words(x)}
+    assert not left, left
+    assert out["reading"].startswith("**第 1 层，第 2 个头。**") and "向前或向后看的平均距离" in out["reading"]
+    assert out["step4"].layout.title.text == "4. Q Kᵀ：原始打分" and out["step4"].layout.yaxis.title.text == "查询"
+    assert "查询 %{y}<br>键 %{x}" in out["heads"].data[0].hovertemplate
+    assert re.search(r'<span translate="no">(<span [^>]*>[^<]*</span>)+</span>', out["tokens"])  # tokens: as cut
+
+
+def test_in_chinese_the_notes_say_what_was_cut():
+    en, zh = (attention.analyze("the cat sat on the mat " * 30, MINILM, 0, 0, lg)[0] for lg in ("en", "zh"))
+    assert "read only the first 128 (what these heatmaps draw)" in en
+    for said in ("MiniLM 只读了前 128 个（热力图最多画这么多）", "bertviz 的头视图只画前 64 个，模型视图只画前 30 个"):
+        assert said in zh
+
+
+@pytest.mark.parametrize("model", [GPT, MINILM])
+def test_in_english_the_same_view_has_no_chinese(model):
+    out = outputs(attention.DEFAULT_TEXT, model)
+    assert not [x for x in texts_read(out) if HAN.search(x)]
+    assert out["step9"].layout.title.text.startswith("9. Concat(all ")
+    assert "query %{y}<br>key %{x}" in out["heads"].data[0].hovertemplate
+
+
+@pytest.mark.parametrize("call, chinese", [
+    (lambda: attention.analyze("", GPT, 0, 0, "zh"), "句子为空"),
+    (lambda: attention.analyze("x" * 3000, GPT, 0, 0, "zh"), "上限是 2,000"),
+    (lambda: attention.analyze("Romeo", GPT, 0, 0, "zh"), "只有一个词元"),
+    (lambda: attention.analyze("\u200b", MINILM, 0, 0, "zh"), "没有找到任何词"),
+    (lambda: attention.analyze(attention.DEFAULT_TEXT, "GPT-5", 0, 0, "zh"), "没有模型 'GPT-5'"),
+    (lambda: attention.inspect(attention.DEFAULT_TEXT, GPT, 0, 4, "zh"), "注意力头必须在 0 到 3 之间"),
+    (lambda: attention.inspect(attention.DEFAULT_TEXT, GPT, "two", 0, "zh"), "层必须是整数"),
+])
+def test_bad_input_in_chinese_is_a_chinese_gr_error(call, chinese):
+    with pytest.raises(gr.Error, match=re.escape(chinese)):
+        call()
+
+
+def test_the_switch_renames_the_models_and_rewords_the_view_shown():
+    picker, *views = attention.reword(list(attention.DEFAULT_ARGS), "zh")
+    assert picker["choices"] == [("莎士比亚 GPT（自带；因果）：4 层 × 4 个头", GPT),
+                                 ("MiniLM 编码器（预训练；双向）：6 层 × 12 个头", MINILM)]
+    assert len(views) == attention.VIEWS and views[1] == attention.default_view("zh")[1]
+    picker, *views = attention.reword(["Romeo, Romeo", MINILM, 5, 11], "zh")  # a student's own view
+    assert views[1].startswith("**第 5 层，第 11 个头。**") and views[-1]["maximum"] == 11
+    picker, *views = attention.reword(None, "zh")  # not viewed yet: nothing drawn
+    assert views == [gr.skip()] * attention.VIEWS and picker["choices"] == attention.model_choices("zh")
+
+
+def test_the_first_view_takes_the_language_and_the_tab_joins_the_switch():
+    followers = []
+    with gr.Blocks() as demo:
+        lang = gr.State("en")
+        attention.build(lang=lang, followers=followers)
+    first = next(fn for fn in demo.fns.values() if fn.api_name == "attention_default")
+    assert lang in first.inputs
+    assert [f.name for f in followers] == ["attention_reword"] and lang in followers[0].inputs
+    assert attention.default_view("zh")[1].startswith("**第 0 层")
+    assert attention.default_view(None)[1].startswith("**Layer 0")

@@ -1,8 +1,12 @@
 """The Generate tab's handlers, called directly: tokens stream, seeds repeat, bad input is a
-gr.Error with a plain sentence, nothing the user types comes back as live HTML.
+gr.Error with a plain sentence, nothing the user types comes back as live HTML; with lang="zh"
+the stats, figures, picker names and errors read in Chinese (no English word left but names), and
+the language switch re-draws the figures from the steps.
 
 Run: python -m pytest tests/test_ui_generate.py
 """
+
+import re
 
 import gradio as gr
 import pytest
@@ -166,3 +170,114 @@ def test_inspect_rescales_the_same_logits_by_temperature():
     cold, hot = tab.inspect(steps, 2, 0.2), tab.inspect(steps, 2, 2.0)
     assert max(cold.data[0].x) > max(hot.data[0].x)  # colder = more peaked
     assert tab.inspect([], 1, 1.0) is None
+
+
+# ----------------------------------------------------------------------------- both languages
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+NAMES = {"GPT", "top-k", "top-p", "hub", "Hugging", "Face"}  # the same in both languages
+
+
+def english_words(text: str, names=NAMES) -> list[str]:
+    """Words of three letters or more in ``text`` that read as English (tags, plotly's
+    ``%{x}`` and allowed names left out), as tests/test_browser_i18n.py counts them."""
+    text = re.sub(r"<[^>]+>|%\{[^}]*\}", " ", text)
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z'\-]{2,}", text) if w not in names]
+
+
+def figure_words(fig) -> str:
+    """Every text of a figure a student reads: title, axis titles, hover templates."""
+    parts = [fig.layout.title.text, fig.layout.xaxis.title.text, fig.layout.yaxis.title.text]
+    return " ".join([p or "" for p in parts] + [tr.hovertemplate or "" for tr in fig.data])
+
+
+def test_in_chinese_the_stats_figures_and_picker_read_in_chinese():
+    text, bars, entropy, _, stats, steps = list(tab.run("ROMEO.\n", MODEL, "", 0.8, 40, 1.0, 6, 0, "zh"))[-1]
+    assert stats.startswith("6 个词元，每秒") and "模型：2,197,632 个参数，4 层。" in stats
+    assert bars.layout.title.text == "候选词元：第 6 步，温度 0.8" and bars.layout.xaxis.title.text == "概率 p"
+    assert entropy.layout.title.text == "模型有多不确定" and entropy.layout.yaxis.title.text == "熵（奈特）"
+    for words in (stats, figure_words(bars), figure_words(entropy)):
+        assert HAN.search(words) and english_words(words) == [], words
+    names = [name for name, _ in tab.model_choices("zh")]
+    assert names[0] == "莎士比亚 GPT（自带）：参数量 2.2M，4 层 × 4 个头"
+    assert all(HAN.search(n) and english_words(n) == [] for n in names), names
+    assert [v for _, v in tab.model_choices("zh")] == list(tab.MODELS)  # the values stay
+    assert text.startswith('<div translate="no"')  # the prompt and the model's text: never translated
+
+
+def test_in_english_the_same_run_reads_in_english():
+    _, bars, entropy, _, stats, _ = list(tab.run("ROMEO.\n", MODEL, "", 0.8, 40, 1.0, 6, 0))[-1]
+    assert stats.startswith("6 tokens, ") and "Model: 2,197,632 parameters, 4 layers." in stats
+    assert entropy.layout.title.text == "How unsure the model was" and bars.layout.xaxis.title.text == "probability p"
+    assert not any(HAN.search(w) for w in (stats, figure_words(bars), figure_words(entropy)))
+    assert tab.model_label(MODEL) == "Shakespeare GPT (shipped): 2.2M parameters, 4 layers x 4 heads"
+
+
+@pytest.mark.parametrize("kwargs, chinese", [
+    ({"prompt": ""}, "提示词为空"),
+    ({"prompt": "x" * 100_000}, "上限是 2,000"),
+    ({"temperature": -1}, "温度必须在 0 到 100 之间"),
+    ({"temperature": 1e-45}, "太小"),
+    ({"top_k": "many"}, "top-k 必须是"),
+    ({"top_p": 0}, "top-p 必须大于 0"),
+    ({"max_new": 0}, "最多新词元数必须在 1 到 400 之间"),
+    ({"seed": -1}, "随机种子必须是"),
+    ({"hub": "../../etc/passwd"}, "不接受本地路径"),
+    ({"hub": "distilgpt2"}, "没有开启 hub 模型"),
+])
+def test_bad_input_in_chinese_is_a_chinese_gr_error(kwargs, chinese):
+    model = tab.HUB_CHOICE if "hub" in kwargs else MODEL
+    args = dict(prompt="ROMEO.\n", model_choice=model, hub_id=kwargs.pop("hub", ""), temperature=0.8,
+                top_k=40, top_p=1.0, max_new=4, seed=0, lang="zh") | kwargs
+    with pytest.raises(gr.Error) as err:
+        list(tab.run(**args))
+    ids = {"gpt", "user", "model-name'"}  # the shape of a hub id, quoted ('gpt2', 'user/model-name')
+    assert chinese in err.value.message and english_words(err.value.message, NAMES | ids) == []
+
+
+def test_inspect_in_chinese_words_its_errors_and_titles():
+    steps = final(max_new=3)[5]
+    assert tab.inspect(steps, 2, 1.0, "zh").layout.title.text == "候选词元：第 2 步，温度 1"
+    with pytest.raises(gr.Error, match="温度必须在 0 到 100 之间"):
+        tab.inspect(steps, 2, float("nan"), "zh")
+
+
+def test_the_switch_redraws_the_figures_from_the_steps_and_renames_the_models():
+    steps = final(max_new=5)[5]
+    picker, bars, entropy, stats = tab.reword(steps, 3, 1.0, "zh")
+    assert picker["choices"] == tab.model_choices("zh")
+    assert bars.layout.title.text == "候选词元：第 3 步，温度 1" and list(entropy.data[0].x) == [1, 2, 3, 4, 5]
+    assert stats == gr.skip()  # a student's own run: its stats line is re-worded at the next run
+    assert tab.reword(steps, 3, 1.0, "en")[2].layout.title.text == "How unsure the model was"
+    assert tab.reword([], 1, 1.0, "zh")[1:] == (gr.skip(),) * 3  # nothing shown yet: nothing drawn
+    default = tab.default_view("en")[5]  # the tab's first view: its stats line follows too
+    assert tab.reword(default, 120, 0.8, "zh")[3].startswith("120 个词元，每秒")
+
+
+def test_the_first_view_is_worded_in_the_students_language_and_follows_the_switch(monkeypatch):
+    calls = []
+    monkeypatch.setattr(tab, "run", lambda *a: calls.append(a[-1]) or iter([("view", a[-1])]))
+    tab._default_view.cache_clear()
+    try:
+        views = [tab.default_view(lg)[1] for lg in ("zh", "en", "zh", None)]
+    finally:
+        tab._default_view.cache_clear()  # no stand-in view left for other tests
+    assert views == ["zh", "en", "zh", "en"] and calls == ["zh", "en"]  # one run per language
+    followers = []
+    with gr.Blocks() as demo:
+        lang = gr.State("en")
+        tab.build(lang=lang, followers=followers)
+    first = next(fn for fn in demo.fns.values() if fn.api_name == "generate_default")
+    assert lang in first.inputs  # the student's language reaches default_view
+    assert [f.name for f in followers] == ["generate_reword"] and lang in followers[0].inputs
+
+
+def test_a_failed_run_marks_the_panels_stale_in_the_students_language():
+    with gr.Blocks() as demo:
+        lang = gr.State("en")
+        tab.build(lang=lang)
+    show = next(fn for fn in demo.fns.values() if (fn.api_name or "").startswith("stale_") and
+                fn.api_name.endswith("_show"))
+    assert show.inputs == [lang]
+    assert "上一次运行失败了" in show.fn("zh")["value"] and "The last run failed" in show.fn("en")["value"]

@@ -9,9 +9,9 @@ plain sentence), call ``lmlab``, turn the result into a figure.  No model math l
 - ``lmlab.ui.lessons``     Lessons (the first tab): lessons with outputs, open-tab buttons, quizzes
 - ``lmlab.ui.ngram``       N-gram vs neural (figures: ``lmlab.ui.ngram_views``, words: ``lmlab.ui.ngram_words``)
 - ``lmlab.ui.tokens``      Tokens (BPE, replay, training, embedding map)
-- ``lmlab.ui.generate``    Generate
+- ``lmlab.ui.generate``    Generate (its words: ``lmlab.ui.generate_words``)
 - ``lmlab.ui.train``       Train (settings: ``lmlab.ui.train_settings``, figures: ``lmlab.ui.train_views``)
-- ``lmlab.ui.attention``   Attention
+- ``lmlab.ui.attention``   Attention (its words: ``lmlab.ui.attention_words``)
 - ``lmlab.ui.inside``      Inside (logit lens, patching, induction heads, ablation)
 - ``lmlab.ui.positional``  Positional (its words: ``lmlab.ui.positional_words``)
 - ``lmlab.ui.explain``     Explain

@@ -14,8 +14,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lmlab.cache import load_once
-from lmlab.generate import SamplingConfig, candidates, generate_stream
+from lmlab.generate import MIN_TEMPERATURE, SamplingConfig, candidates, generate_stream
+from lmlab.hub import is_hub_id
 from lmlab.ui import common, server
+from lmlab.ui.generate_words import WORDS as _WORDS
 from lmlab.ui.i18n import label, t
 
 MAX_NEW_TOKENS = 400  # cap per request, stated on screen
@@ -34,71 +36,26 @@ MODELS = {  # picker label -> lmlab.models name; the labels' figures are read fr
     "Shakespeare GPT, distilled": "shakespeare-distilled",
 }
 HUB_CHOICE = "A GPT-2-family model from the Hugging Face hub (type its id below)"
-WORDS = {
-    "generate.intro": (
-        "Type a prompt; the model writes one token at a time. In the text, each new token is "
-        "shaded by how unlikely it was (**darker = less likely**; hover for its probability p). "
-        "Each bar chart shows the candidates for one step: **orange** is the token chosen, "
-        "**blue** the ones it could have chosen, **grey** the ones top-k / top-p cut off. "
-        "*Entropy* measures how unsure the model was, in **nats** (natural-log units: 0 = "
-        "certain, ln 2 ≈ 0.69 = a fair coin, ln 2048 ≈ 7.6 = any token alike). "
-        "`·` is a space, `⏎` a line break, `<e5 ba>` the bytes of part of a character.",
-        "输入提示词，模型一次写出一个词元。文本中每个新词元的底色表示它有多意外（**越深越不可能**；"
-        "鼠标悬停可看概率 p）。每个柱状图是某一步的候选词元：**橙色**是选中的词元，**蓝色**是本可"
-        "选的，**灰色**是被 top-k / top-p 截掉的。*熵*表示模型有多不确定，单位是**奈特**（自然对数"
-        "单位：0 = 完全确定，ln 2 ≈ 0.69 = 抛硬币，ln 2048 ≈ 7.6 = 每个词元都一样）。`·` 是空格，"
-        "`⏎` 是换行，`<e5 ba>` 是某个字符的一部分字节。"),
-    "generate.limits": ("At most {n} new tokens and {s:.0f} s per request.",
-                        "每次请求最多 {n} 个新词元、{s:.0f} 秒。"),
-    "generate.stats": ("{n} tokens, {rate:.1f} tokens/s.", "{n} 个词元，每秒 {rate:.1f} 个。"),
-    "generate.model": ("Model: {params:,} parameters, {layers} layers.",
-                       "模型：{params:,} 个参数，{layers} 层。"),
-    "generate.cut": ("The prompt was cut to its last {n} tokens (the model's context).",
-                     "提示词被截为最后 {n} 个词元（模型的上下文长度）。"),
-    "generate.time": ("Stopped after {s:.0f} s, the time limit of one request.",
-                      "已在 {s:.0f} 秒后停止，这是单次请求的时间上限。"),
-    "generate.stopped": ("Stopped by you after {n} tokens.", "你在生成 {n} 个词元后停止了。"),
-    "generate.no_hub": ("Type a hub model id (e.g. distilgpt2) or pick a shipped model.",
-                        "请输入一个 hub 模型 id（例如 distilgpt2），或选择一个自带的模型。"),
-    "generate.bars_title": ("Candidates, step {step}, temperature {t:g}",
-                            "候选词元：第 {step} 步，温度 {t:g}"),
-    "generate.outside": ("(chosen, outside the top {k})", "（选中，不在前 {k} 名）"),
-    "generate.prompt": ("Prompt", "提示词"),
-    "generate.model_pick": ("Model", "模型"),
-    "generate.hub_id": ("Hub model id (used only when the hub model is picked above; downloaded from the Hugging "
-                        "Face hub, so it needs the internet)",
-                        "Hub 模型 id（仅在上面选择了 hub 模型时使用；需从 Hugging Face hub 下载，因此要联网）"),
-    "generate.hub_eg": ("e.g. distilgpt2", "例如 distilgpt2"),
-    "generate.go": ("Generate", "生成"),
-    "generate.stop": ("Stop", "停止"),
-    "generate.temperature": ("Temperature (0 = greedy)", "温度（0 = 贪心解码）"),
-    "generate.temperature_info": ("logits ÷ T before softmax: < 1 sharper, > 1 flatter",
-                                  "softmax 之前把 logits 除以 T：小于 1 分布更尖锐，大于 1 更平坦"),
-    "generate.top_k": ("Top-k (0 = off)", "Top-k（0 = 关闭）"),
-    "generate.top_k_info": ("draw only from the k likeliest tokens", "只从概率最高的 k 个词元中采样"),
-    "generate.top_p": ("Top-p (1 = off)", "Top-p（1 = 关闭）"),
-    "generate.top_p_info": ("draw from the fewest likeliest tokens whose p adds up to p",
-                            "从累计概率达到 p 的最少几个高概率词元中采样"),
-    "generate.max_new": ("Max new tokens", "最多新词元数"),
-    "generate.seed": ("Seed (same seed, same text)", "随机种子（种子相同，文本相同）"),
-    "generate.text": ("Text", "文本"),
-    "generate.candidates": ("Candidates", "候选词元"),
-    "generate.entropy": ("Entropy per step", "每一步的熵"),
-    "generate.inspect": ("Inspect step", "查看第几步"),
-    "generate.inspect_info": ("the step whose candidates the bar chart shows", "柱状图显示哪一步的候选词元"),
-}
-WORDS["generate.header"] = tuple(  # the intro and the limits, filled in once (static text)
+# the labels above are the picker's values; its names, in each language: WORDS "generate.m.<name>"
+WORDS = _WORDS | {"generate.header": tuple(  # the intro and the limits, filled in once (static text)
     f"{intro} {limits.format(n=MAX_NEW_TOKENS, s=TIME_LIMIT_S)}"
-    for intro, limits in zip(WORDS["generate.intro"], WORDS["generate.limits"], strict=True))
+    for intro, limits in zip(_WORDS["generate.intro"], _WORDS["generate.limits"], strict=True))}
 
 
-def model_label(label: str) -> str:
-    """A picker label with the model's size read from its checkpoint (never typed in)."""
+def model_label(label: str, lang: str | None = "en") -> str:
+    """A picker label in ``lang`` with the model's size read from its checkpoint (never typed in)."""
     name = MODELS.get(label)
     if name is None:
-        return label
+        return t("generate.m.hub", lang) if label == HUB_CHOICE else label
     f = common.gpt_facts(name)
-    return f"{label}: {f['params'] / 1e6:.1f}M parameters, {f['n_layer']} layers x {f['n_head']} heads"
+    return t("generate.size", lang, name=t(f"generate.m.{name}", lang), m=f["params"] / 1e6,
+             layers=f["n_layer"], heads=f["n_head"])
+
+
+def model_choices(lang: str | None = "en") -> list[tuple[str, str]]:
+    """The picker's (name in ``lang``, value) pairs; the hub entry only where hub models are on."""
+    keys = [*MODELS, *([HUB_CHOICE] if common.hub_enabled() else [])]  # LMLAB_HUB=1 only
+    return [(model_label(k, lang), k) for k in keys]
 
 
 # ----------------------------------------------------------------------------- figures
@@ -123,28 +80,28 @@ def candidates_figure(step: dict, temperature: float | None = None, lang: str | 
                            textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: p = %{x:.4f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(title="probability p", range=[0, min(1.0, float(max(probs)) * 1.25) or 1])
+    fig.update_xaxes(title=t("generate.p_axis", lang), range=[0, min(1.0, float(max(probs)) * 1.25) or 1])
     title = t("generate.bars_title", lang, step=step["index"] + 1, t=temp)
     return common.style(fig.update_layout(title=title), height=380)
 
 
-def entropy_figure(steps: list[dict]):
+def entropy_figure(steps: list[dict], lang: str | None = "en"):
     """Entropy of the next-token distribution at each step (nats), steps counted from 1."""
     fig = go.Figure(go.Scatter(x=list(range(1, len(steps) + 1)), y=[s["entropy"] for s in steps],
                                mode="lines+markers",
                                text=[common.token_html(s["token"]) for s in steps],
-                               hovertemplate="step %{x}: %{y:.2f} nats, chose %{text}"
-                                             "<extra></extra>"))
-    fig.update_xaxes(title="step", rangemode="tozero")
-    fig.update_yaxes(title="entropy (nats)", rangemode="tozero")
-    return common.style(fig.update_layout(title="How unsure the model was"), height=260)
+                               hovertemplate=t("generate.entropy_hover", lang) + "<extra></extra>"))
+    fig.update_xaxes(title=t("generate.step_axis", lang), rangemode="tozero")
+    fig.update_yaxes(title=t("generate.entropy_axis", lang), rangemode="tozero")
+    return common.style(fig.update_layout(title=t("generate.entropy_title", lang)), height=260)
 
 
 def text_html(prompt: str, steps: list[dict]) -> str:
     """The prompt, then each new token shaded by its probability (all text escaped).
 
     A token that completes a character shows it; one that holds only part of a character shows
-    nothing until the character is complete (its bytes are in its tooltip).
+    nothing until the character is complete (its bytes are in its tooltip).  The text is the
+    prompt and model output: marked ``translate="no"`` (never translated).
     """
     spans = [f'<span style="opacity:0.65">{common.escape(prompt)}</span>']
     for s in steps:
@@ -152,39 +109,52 @@ def text_html(prompt: str, steps: list[dict]) -> str:
         tip = common.escape(f'p={s["prob"]:.3f} {s["token"]}')
         spans.append(f'<span title="{tip}" style="background:rgba(242,142,43,'
                      f'{alpha:.2f});border-radius:3px">{common.escape(s["text"])}</span>')
-    return ('<div style="white-space:pre-wrap;font-family:monospace;line-height:1.6">'
+    return ('<div translate="no" style="white-space:pre-wrap;font-family:monospace;line-height:1.6">'
             + "".join(spans) + "</div>")
 
 
 # ----------------------------------------------------------------------------- handlers
 
 
-def _settings(temperature, top_k, top_p, max_new, seed) -> tuple:
+def _number(value, what: str, lo: float, hi: float, lang, whole: bool = False) -> float | int:
+    """``common.number`` for the control named ``what`` (its key in WORDS), worded in ``lang``."""
+    return common.number(value, t(what, lang), lo, hi, whole, lang)
+
+
+def _settings(temperature, top_k, top_p, max_new, seed, lang="en") -> tuple:
     """Validate the controls; returns (SamplingConfig, max_new, seed)."""
-    temperature = common.number(temperature, "Temperature", 0, 100)  # NaN, inf: a sentence
-    top_k = common.number(top_k or 0, "Top-k", 0, 10**6, whole=True)
-    top_p = common.number(1 if top_p is None else top_p, "Top-p", 0, 1)
+    temperature = _number(temperature, "generate.w.temperature", 0, 100, lang)  # NaN, inf: a sentence
+    if 0 < temperature < MIN_TEMPERATURE:  # logits / 1e-45 overflow
+        raise gr.Error(t("generate.tiny_t", lang, t=temperature, min=MIN_TEMPERATURE))
+    top_k = _number(top_k or 0, "generate.w.top_k", 0, 10**6, lang, whole=True)
+    top_p = _number(1 if top_p is None else top_p, "generate.w.top_p", 0, 1, lang)
+    if top_p == 0:
+        raise gr.Error(t("generate.top_p_zero", lang))
     try:
         cfg = SamplingConfig(temperature, top_k or None, top_p if top_p < 1 else None)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError) as exc:  # checked above; the core's sentence as a last resort
         raise common.user_error(exc) from None
-    max_new = common.number(max_new, "Max new tokens", 1, MAX_NEW_TOKENS, whole=True)
+    max_new = _number(max_new, "generate.w.max_new", 1, MAX_NEW_TOKENS, lang, whole=True)
     try:
-        seed = None if seed is None or seed == "" else common.number(seed, "", 0, 2**62, True)
+        seed = None if seed is None or seed == "" else _number(seed, "generate.w.seed", 0, 2**62, lang, True)
     except gr.Error:
-        raise gr.Error("The seed must be a whole number from 0 up.") from None
+        raise gr.Error(t("generate.bad_seed", lang)) from None
     return cfg, max_new, seed
 
 
 def _model_name(model_choice, hub_id, lang) -> str:
     """The model the student picked: a shipped one, or the hub id typed when the hub is picked
     (a typed id never overrides the picker)."""
-    typed_while_off = bool((hub_id or "").strip()) and not common.hub_enabled()
-    if model_choice == HUB_CHOICE or typed_while_off:  # hub_model_name refuses it where hub models are off
-        name = common.hub_model_name(hub_id)
-        if name is None:
+    hub_id = (hub_id or "").strip()
+    typed_while_off = bool(hub_id) and not common.hub_enabled()
+    if model_choice == HUB_CHOICE or typed_while_off:  # refused below where hub models are off
+        if not hub_id:
             raise gr.Error(t("generate.no_hub", lang))
-        return name
+        if not is_hub_id(hub_id):  # no local path, no URL
+            raise gr.Error(t("generate.bad_hub_id", lang))
+        if not common.hub_enabled():
+            raise gr.Error(t("generate.hub_off", lang))
+        return f"hub:{hub_id}"
     return MODELS.get(model_choice, "shakespeare")
 
 
@@ -192,8 +162,8 @@ def run(prompt, model_choice, hub_id, temperature, top_k, top_p, max_new, seed, 
     """Stream tokens: yields (text HTML, candidates plot, entropy plot, inspect slider, stats,
     steps state).  While streaming only the text changes (sent at most every ``STREAM_EVERY_S``);
     the figures and the stats are written once, at the end (or by ``stopped`` after Stop)."""
-    prompt = common.clean_input(prompt, "prompt")
-    cfg, max_new, seed = _settings(temperature, top_k, top_p, max_new, seed)
+    prompt = common.clean_input(prompt, t("common.prompt", lang), lang=lang)
+    cfg, max_new, seed = _settings(temperature, top_k, top_p, max_new, seed, lang)
     name = _model_name(model_choice, hub_id, lang)
     model, tok = common.gpt(name), common.tokenizer(name)
     ids = tok.encode(prompt)
@@ -238,7 +208,7 @@ def finish(steps, lang="en") -> tuple:
     step, the inspect slider's range."""
     if not steps:
         return gr.skip(), gr.skip(), gr.skip()
-    return (candidates_figure(steps[-1], lang=lang), entropy_figure(steps),
+    return (candidates_figure(steps[-1], lang=lang), entropy_figure(steps, lang),
             gr.update(maximum=max(len(steps), 2), value=len(steps)))
 
 
@@ -249,12 +219,25 @@ def stopped(steps, stats, lang="en") -> tuple:
     return (*finish(steps, lang), t("generate.stopped", lang, n=len(steps)))
 
 
+def reword(steps, index, temperature, lang="en") -> tuple:
+    """After the language changed: the picker's names and the figures of the run shown, in
+    ``lang``, re-drawn from ``steps``.  The stats line too when the run shown is the default
+    one (its view is cached per language); a student's own stats follow at the next run."""
+    picker = gr.update(choices=model_choices(lang))
+    if not steps:
+        return picker, gr.skip(), gr.skip(), gr.skip()
+    default = default_view(lang)
+    same = [s["token_id"] for s in default[5]] == [s["token_id"] for s in steps]
+    return (picker, inspect(steps, index, temperature, lang), entropy_figure(steps, lang),
+            default[4] if same else gr.skip())
+
+
 def inspect(steps, index, temperature, lang="en"):
     """Re-draw one step's candidates, re-scaled by the temperature slider's current value."""
     if not steps:
         return None
-    index = common.number(index or 1, "Inspect step", 1, MAX_NEW_TOKENS, whole=True)
-    temperature = common.number(temperature, "Temperature", 0, 100)
+    index = _number(index or 1, "generate.w.inspect", 1, MAX_NEW_TOKENS, lang, whole=True)
+    temperature = _number(temperature, "generate.w.temperature", 0, 100, lang)
     step = steps[min(max(index, 1), len(steps)) - 1]
     return candidates_figure(step, temperature, lang)
 
@@ -265,28 +248,32 @@ def inspect(steps, index, temperature, lang="en"):
 DEFAULTS = dict(prompt="ROMEO.\n", temperature=0.8, top_k=40, top_p=1.0, max_new=120, seed=0)
 
 
+def default_view(lang: str | None = "en") -> tuple:
+    """The default prompt's run in ``lang``, computed on first view and kept: the tab opens filled."""
+    return _default_view("zh" if lang == "zh" else "en")
+
+
 @load_once(maxsize=2)
-def default_view(lang: str = "en") -> tuple:
-    """The default prompt's run, computed on first view and kept: the tab opens filled."""
+def _default_view(lang: str) -> tuple:
     d = DEFAULTS
     *_, last = run(d["prompt"], next(iter(MODELS)), "", d["temperature"], d["top_k"], d["top_p"],
                    d["max_new"], d["seed"], lang)
     return last
 
 
-def build(lang=None) -> None:
+def build(lang=None, followers: list | None = None) -> None:
     """Lay out the Generate tab inside the current Blocks context (its default run is computed
-    on first view, not here)."""
+    on first view, not here); ``followers`` (the shell's) gets the handler that re-words it
+    when the language changes."""
     lang = gr.State("en") if lang is None else lang
     d = DEFAULTS
     gr.Markdown(label("generate.header"))
     steps = gr.State([], time_to_live=common.STATE_TTL_S)
     hub_on = common.hub_enabled()  # LMLAB_HUB=1 only (an online Space)
-    choices = [(model_label(k), k) for k in MODELS] + ([(HUB_CHOICE, HUB_CHOICE)] if hub_on else [])
     with gr.Row():
         with gr.Column(scale=2):
             prompt = gr.Textbox(d["prompt"], label=label("generate.prompt"), lines=3, max_length=common.MAX_CHARS)
-            model = gr.Dropdown(choices, value=next(iter(MODELS)), label=label("generate.model_pick"))
+            model = gr.Dropdown(model_choices("en"), value=next(iter(MODELS)), label=label("generate.model_pick"))
             hub_id = gr.Textbox(label=label("generate.hub_id"),
                                 max_length=100, placeholder=label("generate.hub_eg"), visible=hub_on)
             with gr.Row():
@@ -313,11 +300,11 @@ def build(lang=None) -> None:
             pick = gr.Slider(1, MAX_NEW_TOKENS, value=1, step=1, label=label("generate.inspect"),
                              info=label("generate.inspect_info"))
     outputs = [out, bars, entropy, pick, stats, steps]
-    common.on_first_view(lambda: default_view("en"), outputs, api_name="generate_default")
+    common.on_first_view(default_view, outputs, api_name="generate_default", inputs=[lang])
     event = go_btn.click(run, [prompt, model, hub_id, temperature, top_k, top_p, max_new, seed,
                                lang], outputs, api_name="generate", concurrency_limit=4,
                          concurrency_id=server.GENERATE)
-    common.mark_stale(event, stale)
+    common.mark_stale(event, stale, lang)
     stop_btn.click(None, cancels=[event]).then(stopped, [steps, stats, lang],
                                                [bars, entropy, pick, stats],
                                                api_name="generate_stopped",
@@ -325,6 +312,11 @@ def build(lang=None) -> None:
     gr.on([pick.release, pick.input, temperature.release, temperature.input], inspect,
           [steps, pick, temperature, lang], bars, api_name="inspect_step", show_progress="hidden",
           trigger_mode="always_last")
+    if followers is not None:  # in the app: after page load and after the switch
+        from lmlab.ui.shell import Follower
+
+        followers.append(Follower(reword, [steps, pick, temperature, lang], [model, bars, entropy, stats],
+                                  "generate_reword"))
 
 
 if __name__ == "__main__":

@@ -73,8 +73,10 @@ def _colors(z: np.ndarray, diverging: bool, zmin=None, zmax=None, prefix: str = 
 
 
 def heatmap_grid(mats, titles: list[str], labels: list[str], title: str = "", cols: int = 4,
-                 zmin=0.0, zmax=1.0, diverging: bool = False, height_per_row: int = 260):
-    """Several matrices (one per head) in a grid of ``cols`` columns, one shared colour scale.
+                 zmin=0.0, zmax=1.0, diverging: bool = False, height_per_row: int = 260,
+                 x_title: str = "key", y_title: str = "query"):
+    """Several matrices (one per head) in a grid of ``cols`` columns, one shared colour scale
+    (``x_title``/``y_title``: the axes' names in the hover text, as in ``heatmap``).
 
     Axes are laid out by hand (``make_subplots`` does the same, ten times slower).
     """
@@ -89,7 +91,7 @@ def heatmap_grid(mats, titles: list[str], labels: list[str], title: str = "", co
         x0, y1 = c * (w + gap_x), 1 - r * (h + gap_y)
         data.append(dict(type="heatmap", z=m, x=labels, y=labels, coloraxis="coloraxis",
                          xaxis=f"x{k}", yaxis=f"y{k}", hoverongaps=False,
-                         hovertemplate=f"{titles[i]}<br>query %{{y}}<br>key %{{x}}"
+                         hovertemplate=f"{titles[i]}<br>{y_title} %{{y}}<br>{x_title} %{{x}}"
                                        "<br>%{z:.3f}<extra></extra>"))
         layout[f"xaxis{k}"] = dict(domain=[x0, x0 + w], anchor=f"y{k}", type="category",
                                    showticklabels=False)
