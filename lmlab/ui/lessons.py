@@ -60,7 +60,8 @@ WORDS = {
     "lessons.how.05": (", the smallest such weight over every head of the shipped GPT",
                        "；随包 GPT 所有注意力头里这个权重的最小值"),
     "lessons.v.perplexity": ("perplexity", "困惑度"), "lessons.v.weight": ("weight", "权重"),
-    "lessons.v.kept": ("tokens kept", "保留的词元数"), "lessons.v.windows": ("windows per rank", "每个进程（rank）的窗口数"),
+    "lessons.v.kept": ("tokens kept", "保留的词元数"),
+    "lessons.v.windows": ("windows per rank", "每个进程（rank）的窗口数"),
     "lessons.v.accuracy": ("accuracy", "准确率"), "lessons.v.macro_f1": ("macro-F1", "宏平均 F1"),
     "lessons.v.exposure": ("exposure in bits", "暴露度（比特）"),
     "lessons.answer": ("Answer:", "答案："),
@@ -222,24 +223,27 @@ def open_link(stem: str, i: int, tab_ids: tuple[str, ...], slots: list[tuple[str
               for tab, key in slots]]
 
 
-PRESS = """(stem) => {  // press the target tab's button once it shows and is idle (its first view done)
-  const id = (%s)[stem]; if (!id) return [];
-  let tries = 0, quiet = 0;
-  const press = () => {
-    const b = document.getElementById(id), panel = b && b.closest('[role=tabpanel]');
-    quiet = b && b.offsetParent && !panel.querySelector('.pending, .generating') ? quiet + 1 : 0;
-    if (quiet >= 3) b.click(); else if (tries++ < 300) setTimeout(press, 100);
+WAIT = """(stem) => new Promise((done) => {  // until the tab shows and is idle: its first view done
+  const id = (%s)[stem]; let tries = 0, quiet = 0;
+  const poll = () => {
+    const shown = !id || document.getElementById(id)?.offsetParent;
+    const busy = Array.from(document.querySelectorAll('.wrap.default:not(.hide), .wrap.center:not(.hide)'))
+      .some(e => e.offsetParent);  // a status tracker shows: the first view, a run
+    quiet = shown && !busy ? quiet + 1 : 0;
+    if (quiet >= 5 || tries++ > 3000) done([]); else setTimeout(poll, 100);  // 5 minutes at most
   };
-  setTimeout(press, 100);
-  return [];
-}"""
+  poll();
+})"""
+PRESS = """(stem) => { const b = document.getElementById((%s)[stem] || '-');
+  if (b && b.offsetParent) b.click(); return []; }"""  # as a student would: queue limits, Stop
 
 
 def wire_links(demo, opens: list, pick, tabs, tab_ids: tuple[str, ...]) -> None:
-    """Once every tab exists: each "open in tab" button selects its tab, fills the inputs its
+    """Once every tab exists: each "open in tab" button selects its tab and fills the inputs its
     lesson names (found by label key, ``lmlab.ui.shell.tab_components``; a key that names no
-    single input is left out, and tests/test_lessons_links.py fails on it) and presses the
-    tab's button the lesson names (given an ``elem_id`` when it has none)."""
+    single input is left out, and tests/test_lessons_links.py fails on it); once the tab shows
+    and its first view is done (which may reset inputs), fills them again and presses the tab's
+    button the lesson names.  The page finds them by ``elem_id`` (given one when they have none)."""
     from lmlab.ui.shell import tab_components
 
     found = tab_components(demo, tab_ids)
@@ -248,19 +252,29 @@ def wire_links(demo, opens: list, pick, tabs, tab_ids: tuple[str, ...]) -> None:
         hits = found.get(tab, {}).get(key, [])
         return hits[0] if len(hits) == 1 else None
 
+    def element_id(component, key: str) -> str:
+        component.elem_id = component.elem_id or f"lesson-link-{key.replace('.', '-')}"
+        return component.elem_id
+
     slots = sorted({(link.tab, key) for links in LINKS.values() for link in links for key, _ in link.settings
                     if one(link.tab, key) is not None})
     inputs = [one(tab, key) for tab, key in slots]
     for i, button in enumerate(opens):
-        press = {}
+        marks, press = {}, {}  # lesson -> the element that shows its tab is up, the button to press
         for stem in stems():
             links = links_in_app(stem, tab_ids)
-            run = one(links[i].tab, links[i].run) if i < len(links) and links[i].run else None
+            link = links[i] if i < len(links) else None
+            run = one(link.tab, link.run) if link and link.run else None
             if isinstance(run, gr.Button):
-                run.elem_id = run.elem_id or f"lesson-run-{links[i].run.replace('.', '-')}"
-                press[stem] = run.elem_id
+                press[stem] = marks[stem] = element_id(run, link.run)
+            elif link and any(one(link.tab, key) for key, _ in link.settings):
+                key = next(k for k, _ in link.settings if one(link.tab, k))
+                marks[stem] = element_id(one(link.tab, key), key)
         button.click(lambda s, i=i: open_link(s, i, tab_ids, slots), pick, [tabs, *inputs],
                      api_name=f"lessons_open_{i + 1}", queue=False).then(
+            None, pick, None, js=WAIT % json.dumps(marks), api_visibility="private").then(
+            lambda s, i=i: open_link(s, i, tab_ids, slots)[1:], pick, inputs,
+            api_name=f"lessons_settings_{i + 1}", queue=False).then(
             None, pick, None, js=PRESS % json.dumps(press), api_visibility="private")
 
 
