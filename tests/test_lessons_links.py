@@ -174,6 +174,15 @@ def test_the_tab_line_names_the_tabs_the_buttons_open(path):
     assert [titles(lang)[n] for n in named] == [link.tab for link in LINKS[path.name[:2]]]
 
 
+def test_the_curriculum_table_names_each_lessons_tabs_in_both_languages():
+    rows = re.findall(r"^\| (\d+) \|.*\| ([^|]+) \|$", (LESSONS_DIR / "README.md").read_text(encoding="utf-8"), re.M)
+    assert len(rows) == len(LINKS)
+    for number, cell in rows:
+        pairs = [name.split(" · ") for name in cell.strip().split(", ")]
+        assert [titles("en")[en] for en, _ in pairs] == [titles("zh")[zh] for _, zh in pairs] == [
+            link.tab for link in LINKS[f"{int(number):02d}"]], f"lesson {number}: {cell}"
+
+
 def test_a_wrong_or_unmarked_tab_name_is_caught():
     assert tab_problems("Open the *Sampling* tab.", "en") == ["'Sampling' is not a tab title in en"]
     assert tab_problems("In the Generate tab, then the *Generate* tab.", "en") == ["write 'Generate' as a marked title"]

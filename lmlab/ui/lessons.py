@@ -128,7 +128,8 @@ def tab_title(tab_id: str, lang: str) -> str:
 
 
 def show(stem: str, lang: str, tab_ids: tuple[str, ...] = (), keep_guesses: bool = False):
-    """The page, its open-tab buttons, the targets and the quiz slots for lesson ``stem``
+    """The page, its open-tab buttons, and the quiz slots (group, question, guess, answer,
+    button: Reveal for a live question, Check otherwise) for lesson ``stem``
     (``keep_guesses``: the student's answers stay, as when only the language changed)."""
     lang = _lang(lang)
     parsed, text, code = page(stem, lang)
