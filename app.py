@@ -51,11 +51,13 @@ def build_app() -> gr.Blocks:
             switch = shell.language_switch()
         ids = tuple(shell.tab_id(module) for _, module in TABS)  # tab ids: the modules' names
         followers = []  # tabs' handlers to re-run when the language changes
+        finish = []  # tabs' wiring that needs every tab built (the Lessons tab's "open in tab")
         with gr.Tabs(overflow_behavior="wrap") as tabs:  # a phone shows every tab, none behind ⋯
             for title, module in TABS:
                 with gr.Tab(shell.tab_title(module, title), id=shell.tab_id(module)):
-                    shell.build_tab(module, lang=lang, tabs=tabs, tab_ids=ids, followers=followers)
-        shell.wire(demo, switch, lang, followers)
+                    shell.build_tab(module, lang=lang, tabs=tabs, tab_ids=ids, followers=followers,
+                                    finish=finish)
+        shell.wire(demo, switch, lang, followers, finish)
     # A classroom: 30 students on 2 cores.  Each event runs at most 2 at a time unless its tab
     # sets its own concurrency_limit; the heavy ones (SHAP, held-out evaluations) share
     # concurrency_id "heavy": 2 at once, all together; one client holds at most

@@ -36,6 +36,7 @@ Subpackages (each has its own map)
 Tools
 - ``lmlab.lessons``       runs every lesson's code blocks (tests and the Lessons tab)
 - ``lmlab.lesson_pages``  a lesson as a page: title, quiz, text with recorded outputs
+- ``lmlab.lesson_numbers`` the numbers a quiz asks to predict, computed live
 - ``lmlab.bench``         measured against the peer a user would pick (never imported by the app)
 - ``lmlab.cli``           the ``lmlab`` command
 - ``lmlab.ui``            the app's tabs

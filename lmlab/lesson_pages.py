@@ -1,4 +1,5 @@
-"""A lesson as a page: its title, its quiz, and its text with each code block's recorded output.
+"""A lesson as a page: its title, its quiz, its text with each code block's recorded output, and
+the app tabs it opens with its example settings (``LINKS``).
 
 Tool: the Lessons tab (``lmlab.ui.lessons``) and its tests.  Lessons: every ``lessons/NN_topic.{en,zh}.md``.
 Pure text in, text and small dataclasses out; nothing here runs lesson code (``lmlab.lessons``
@@ -48,6 +49,60 @@ class Page:
     title: str  # the first level-1 heading, without "# "
     body: str  # the markdown before the quiz
     quiz: tuple[QuizItem, ...]  # parsed items of the quiz section (empty: none)
+
+
+# ----------------------------------------------------------------------------- the tabs a lesson opens
+
+
+@dataclass(frozen=True)
+class TabLink:
+    """One "open in tab" button of a lesson: the app tab it uses and the example it puts there.
+
+    An input is named by the catalogue key of its label (``"generate.prompt"``, the key in that
+    tab's ``WORDS``) and a button by the key of its text, so this table needs no handle on the
+    tab's code; tests/test_lessons_links.py builds the app and checks that each key names one
+    component of its tab and each value is one that component accepts.
+    """
+
+    tab: str  # the app's tab id: the tab module's name ("generate")
+    settings: tuple[tuple[str, object], ...] = ()  # (label key of an input, the value to put in)
+    run: str = ""  # text key of the tab's button to press once the settings are in ("": none)
+
+
+def _link(tab: str, settings: dict | None = None, run: str = "") -> TabLink:
+    return TabLink(tab, tuple((settings or {}).items()), run)
+
+
+FAREWELL = ("Farewell, Brutus. Exit Brutus. Enter", "Farewell, Henry. Exit Henry. Enter")  # lessons 6, 12
+LINKS = {  # lesson number -> its tabs, in the order its "Tab(s):" line names them
+    "01": (_link("generate", {"generate.prompt": "ROMEO.", "generate.temperature": 0}, "generate.go"),),
+    "02": (_link("ngram", {"ngram.prompt": "To be, or not to", "ngram.order": 3,
+                           "ngram.smoothing": "kneser_ney"}, "ngram.compare"),),
+    "03": (_link("tokens", {"tokens.text": "What says the King of France? 法国", "tokens.token": " King"},
+                 "tokens.go"),),
+    "04": (_link("positional", {"positional.sentence": "To be, or not to be, that is the question."}),),
+    "05": (_link("attention", {"attention.text": "To be, or not to be, that is the question.",
+                               "attention.layer": 0, "attention.head": 1}, "attention.show"),),
+    "06": (_link("generate"), _link("attention"), _link("inside", {"inside.prompt": FAREWELL[0]}, "inside.go")),
+    "07": (_link("generate", {"generate.prompt": "ROMEO.\n", "generate.temperature": 0.8,
+                              "generate.top_k": 50, "generate.top_p": 1.0, "generate.seed": 1}, "generate.go"),),
+    "08": (_link("train", {"train.objective": "masked"}), _link("explain")),
+    "09": (_link("train", {"train.preset": "sgd"}),),
+    "10": (_link("ngram"), _link("explain")),
+    "11": (_link("compress"),
+           _link("generate", {"generate.model_pick": "Shakespeare GPT, int8 weights (the shipped model quantized)",
+                              "generate.prompt": "ROMEO.\n"}, "generate.go")),
+    "12": (_link("inside", {"inside.preset": "Farewell, Brutus / Henry", "inside.clean": FAREWELL[0],
+                            "inside.corrupt": FAREWELL[1], "inside.answer": " Brutus", "inside.wrong": " Henry"},
+                 "inside.patch_go"),
+           _link("explain"), _link("attention")),
+    "13": (_link("privacy", {"privacy.insertions": 16, "privacy.dp": False}),),
+}
+
+
+def lesson_links(stem: str) -> tuple[TabLink, ...]:
+    """The tabs lesson ``stem`` (``05_attention``) opens; none for a name that is no lesson."""
+    return LINKS.get(str(stem)[:2], ())
 
 
 # ----------------------------------------------------------------------------- parsing

@@ -105,15 +105,15 @@ def test_show_fills_the_page_buttons_and_quiz_in_the_chosen_language():
     from lmlab.ui import lessons
 
     out = lessons.show("04_positional", "zh", ("positional", "attention"))
-    text, buttons, targets = out[0], out[1:1 + lessons.MAX_TABS], out[1 + lessons.MAX_TABS]
+    text, buttons = out[0], out[1:1 + lessons.MAX_TABS]
     assert text.startswith("# 4. 位置编码") and "**输出**" in text
-    assert targets == ["positional"] and buttons[0]["visible"] and not buttons[1]["visible"]
-    assert "位置编码" in buttons[0]["value"]
-    quiz = out[3 + lessons.MAX_TABS:]
-    assert len(quiz) == 4 * lessons.MAX_QUESTIONS
-    assert quiz[0]["visible"] and quiz[1].startswith("**1.**")
+    assert buttons[0]["visible"] and not buttons[1]["visible"]
+    assert buttons[0]["value"] == "打开「位置编码」标签页"
+    quiz = out[2 + lessons.MAX_TABS:]
+    assert len(quiz) == 5 * lessons.MAX_QUESTIONS  # group, question, guess, answer, button per slot
+    assert quiz[0]["visible"] and quiz[1].startswith("**1.**") and quiz[4] == "核对"
     english = lessons.show("04_positional", "en", ())
-    assert english[0].startswith("# 4. Positional") and english[1 + lessons.MAX_TABS] == []
+    assert english[0].startswith("# 4. Positional") and not english[1]["visible"]  # no tab: no button
 
 
 def test_reveal_gives_the_answer_and_why_beside_the_students_guess():
@@ -140,9 +140,10 @@ def test_a_predicted_number_is_checked_against_the_answers():
     assert "✗" in lessons.reveal("01_language_models", "zh", "1000", 1)
 
 
-def test_open_tab_selects_only_a_tab_the_app_has():
+def test_open_link_selects_only_a_tab_the_app_has():
     from lmlab.ui import lessons
 
-    assert lessons.open_tab(["positional"], 0, ("positional",)).selected == "positional"
-    assert lessons.open_tab(["nowhere"], 0, ("positional",)).selected is None
-    assert lessons.open_tab("junk", 2, ("positional",)).selected is None
+    assert lessons.open_link("04_positional", 0, ("positional",), [])[0].selected == "positional"
+    assert lessons.open_link("04_positional", 0, ("generate",), [])[0].selected is None  # app lacks it
+    assert lessons.open_link("04_positional", 1, ("positional",), [])[0].selected is None  # no 2nd tab
+    assert lessons.open_link("../junk", 0, ("positional",), [])[0].selected is None

@@ -67,10 +67,29 @@ def tab_title(module, fallback: str):
 
 
 def build_tab(module, **context) -> None:
-    """``module.build(...)`` with the parts of ``context`` (``lang``, ``tabs``, ``tab_ids``) that
-    its signature takes: a tab written before the switch existed still builds."""
+    """``module.build(...)`` with the parts of ``context`` (``lang``, ``tabs``, ``tab_ids``,
+    ``followers``, ``finish``) that its signature takes: a tab written before the switch existed
+    still builds."""
     params = inspect.signature(module.build).parameters
     module.build(**{k: v for k, v in context.items() if k in params})
+
+
+def tab_components(demo: gr.Blocks, tab_ids) -> dict[str, dict[str, list]]:
+    """Tab id -> {catalogue key -> the components inside that tab worded by it (its label, or a
+    button's text)}: how one tab finds another's inputs by name (the Lessons tab's "open in
+    tab" buttons) without the other tab's code handing them over."""
+    found: dict[str, dict[str, list]] = {}
+    for tab in [b for b in demo.blocks.values() if isinstance(b, gr.Tab) and b.id in tab_ids]:
+        keys = found.setdefault(tab.id, {})
+        todo = list(tab.children)
+        while todo:
+            block = todo.pop(0)
+            todo += getattr(block, "children", [])
+            key = _key(getattr(block, "label", None)) or (
+                _key(block.value) if isinstance(block, gr.Button) else None)
+            if key:
+                keys.setdefault(key, []).append(block)
+    return found
 
 
 # ----------------------------------------------------------------------------- the switch
@@ -144,9 +163,14 @@ class Follower:
     name: str  # api name stem
 
 
-def wire(demo: gr.Blocks, switch: gr.Radio, lang: gr.State, followers: list[Follower] = ()) -> Registry:
+def wire(demo: gr.Blocks, switch: gr.Radio, lang: gr.State, followers: list[Follower] = (),
+         finish: list = ()) -> Registry:
     """Connect the switch and page load to ``lang``, every registered component and the
-    tabs' ``followers``.  Call it last inside ``demo``'s context, once every tab and event exists."""
+    tabs' ``followers``.  Call it last inside ``demo``'s context, once every tab exists: it
+    first calls each of ``finish`` with ``demo`` (a tab's events that need other tabs'
+    components, appended to the ``finish`` list its ``build`` received)."""
+    for fn in finish:
+        fn(demo)
     registry = Registry.of(demo)
     registry.entries = [e for e in registry.entries if e[0] is not switch]  # named in both languages
 
