@@ -51,7 +51,7 @@ PANEL = "[role=tabpanel]:visible"
 STATE = """() => {
   const p = Array.from(document.querySelectorAll('[role=tabpanel]')).filter(e => e.offsetParent)
     .pop();
-  return p ? {busy: p.querySelectorAll('.pending, .generating').length,
+  return p ? {busy: p.querySelectorAll('.wrap.default:not(.hide), .wrap.center:not(.hide), .generating').length,
               generating: p.querySelectorAll('.generating').length, text: p.innerText.length}
            : null;
 }"""

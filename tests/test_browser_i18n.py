@@ -7,8 +7,8 @@ nodes and placeholders, outside code, ``pre`` and typed inputs: code and model o
 translated: such text is marked ``translate="no"``, and plotly's tick labels are tokens and
 numbers) and looks for words of the other language:
 
-- the shell (header, tab titles, switch) and the Lessons tab: strict, a stray word fails;
-- every other tab: reported, not failed, until its module is translated (then it joins STRICT);
+- the shell (header, tab titles, switch) and every tab, its inner tabs included, each read once
+  its first view is drawn: strict, a stray word fails;
 - the switch: in the Chinese page, "English" re-words the tab titles and the Lessons tab in
   place, and a typed answer survives the switch (no reload).
 
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 LOCAL = {"127.0.0.1", "localhost"}
-STRICT = {0}  # tabs (by position: 0 is Lessons) whose panel must read fully in the page's language
+STRICT = range(100)  # tabs (by position) whose panel must read fully in the page's language: all
 ALLOWED = {  # names, not words: the same in both languages
     "LM", "Lab", "lmlab", "GPT", "GPT-2", "MiniLM", "BPE", "SHAP", "ONNX", "RoPE", "ALiBi", "MLP",
     "LayerNorm", "PyTorch", "torch", "Gradio", "API", "English", "Kneser-Ney", "Laplace", "Lidstone",
@@ -42,7 +42,7 @@ ALLOWED = {  # names, not words: the same in both languages
     "Shakespeare", "Hamlet", "ROMEO", "JSON", "Hugging", "Face", "HF", "logit", "logits", "int8",
     "Transformer", "safetensors", "nats", "gelu", "Adam", "AdamW", "SGD", "DP-SGD", "LLaMA",
     "RoFormer", "sacrebleu", "rouge-score", "ECE", "TensorFlow", "Playground", "bertviz", "MiniLM-L6",
-    "log", "exp", "PyPI", "argmax",
+    "log", "exp", "PyPI", "argmax", "Carlini", "Abadi",
 }
 GLOSS = re.compile(r"（[^（）]*）")  # an English term glossed in parentheses after its Chinese name
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")  # an English word of three letters or more
@@ -159,10 +159,10 @@ def shot(page, name: str) -> Path:
 
 BUSY = """() => { const ps = Array.from(document.querySelectorAll('[role=tabpanel]'))
   .filter(e => e.offsetParent); const p = ps[ps.length - 1];
-  return p ? p.querySelectorAll('.pending, .generating').length : 1; }"""
+  return p ? p.querySelectorAll('.wrap.default:not(.hide), .wrap.center:not(.hide), .generating').length : 1; }"""
 
 
-def wait_idle(page, timeout_s: float = 240, quiet_s: float = 1.0) -> None:
+def wait_idle(page, timeout_s: float = 240, quiet_s: float = 2.0) -> None:
     """Until nothing in the open tab is pending for ``quiet_s`` in a row (its first view is
     drawn: gradio's own "processing" text is not the tab's)."""
     t0, since = time.time(), None

@@ -39,7 +39,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is not installed (
 PANEL = "[role=tabpanel]:visible"
 BUSY = """() => { const p = Array.from(document.querySelectorAll('[role=tabpanel]'))
   .filter(e => e.offsetParent).pop();
-  return p ? p.querySelectorAll('.pending, .generating').length : 1; }"""
+  return p ? p.querySelectorAll('.wrap.default:not(.hide), .wrap.center:not(.hide), .generating').length : 1; }"""
 PLOTS = """(p) => Array.from(p.querySelectorAll('.js-plotly-plot'))
   .filter(e => e.offsetParent).map(e => e.querySelectorAll('svg path').length)"""
 EMPTY_PLOTS = """(p) => Array.from(p.querySelectorAll('[data-testid=plot], .gradio-plot'))
