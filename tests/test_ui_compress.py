@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from lmlab.compress.tradeoff import Point
+from lmlab.training.session import RunLimiter
 from lmlab.ui import compress, compress_live, compress_views
 
 FC = "transformer.h.0.mlp.c_fc.weight"
@@ -70,28 +71,28 @@ def test_bad_input_is_a_clear_error(call, message):
 
 
 def test_live_run_stops_when_asked_and_frees_its_place():
-    limiter, slot = compress_live.Limiter(1), compress_live.LiveSlot()
+    limiter, slot = RunLimiter(1), compress_live.LiveSlot()
     runs = compress_live.live_run(slot, "en", limiter)
     fig, status, same = next(runs)
-    assert same is slot and slot.busy and limiter.active == 1
+    assert same is slot and slot.busy and limiter.active() == 1
     assert "held-out loss with KD" in status and len(fig.data) == 2
     compress_live.live_stop(slot)
     *_, (fig, status, _) = list(runs)
     assert status.startswith("Stopped at step")
-    assert not slot.busy and limiter.active == 0
+    assert not slot.busy and limiter.active() == 0
 
 
 def test_live_run_refuses_a_second_run_and_runs_past_the_cap():
-    limiter = compress_live.Limiter(1)
-    assert limiter.acquire()  # someone else's run holds the only place
+    limiter = RunLimiter(1)
+    assert limiter.acquire("someone else") == 0  # someone else's run holds the only place
     with pytest.raises(gr.Error, match="1 live runs are going"):
         next(compress_live.live_run(compress_live.LiveSlot(), "en", limiter))
-    limiter.release()
+    limiter.release("someone else")
     busy = compress_live.LiveSlot()
     busy.busy = True
     with pytest.raises(gr.Error, match="still going"):
         next(compress_live.live_run(busy, "en", limiter))
-    assert limiter.active == 0
+    assert limiter.active() == 0
 
 
 def test_measure_gives_the_scatter_a_table_with_headers_in_the_users_language(monkeypatch):
@@ -101,3 +102,15 @@ def test_measure_gives_the_scatter_a_table_with_headers_in_the_users_language(mo
     fig, table, note = compress.measure("zh")
     assert table.headers == ["变体", "MB", "毫秒/词元", "困惑度", "KV 缓存"]
     assert len(fig.data) == 4 and "2 个变体" in note
+
+
+def test_each_session_gets_its_own_place_in_the_limiter():
+    """gr.State deep-copies its first LiveSlot for each session: the copies must not share a key
+    (two users on one key would both get past the cap)."""
+    import copy
+
+    first = compress_live.LiveSlot()
+    a, b = copy.deepcopy(first), copy.deepcopy(first)
+    assert len({first.key, a.key, b.key}) == 3
+    limiter = RunLimiter(1)
+    assert limiter.acquire(a.key) == 0 and limiter.acquire(b.key) == 1

@@ -5,7 +5,7 @@ Lesson: lessons/11_compression.en.md.  Code: ``lmlab.compress`` (``tradeoff``, `
 
 The trade-off scatter is measured on first use (about 20 s, cached for everyone); histograms,
 side-by-side generation and soft targets are computed per request; "distil live" is one short
-run per user (in ``gr.State``), with a cap on runs at once held by a ``Limiter`` made in build().
+run per user (in ``gr.State``), with a cap on runs at once held by a ``RunLimiter`` made in build().
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import gradio as gr
 import torch
 
 from lmlab.cache import load_once
+from lmlab.training.session import RunLimiter
 from lmlab.ui import common
 from lmlab.ui import compress_live as live
 from lmlab.ui import compress_views as views
@@ -252,7 +253,7 @@ def _current_tab():
 def build(lang=None) -> None:
     """Lay out the Compress tab in the current Blocks context; nothing is computed here."""
     lang = gr.State("en") if lang is None else lang
-    limiter = live.Limiter(LIVE_CAP)
+    limiter = RunLimiter(LIVE_CAP)
     tab = _current_tab()
     gr.Markdown(label("compress.intro"))
     measure_btn = gr.Button(label("compress.measure"), variant="primary")

@@ -3,18 +3,20 @@
 Tab: Compress (``lmlab.ui.compress`` lays it out).  Code: ``lmlab.compress.distill.LiveDistil``.
 
 The run lives in the user's ``gr.State`` (a ``LiveSlot``), trains in slices of about a second
-and yields the two loss curves after each; "Stop" sets a flag the run reads between steps.  The
-``Limiter`` (one per app, made in build()) refuses a run past the cap with "busy" in words.
+and yields the two loss curves after each; "Stop" sets a flag the run reads between steps.  A
+``lmlab.training.session.RunLimiter`` (the Train tab's kind; one per app, made in build())
+refuses a run past the cap with "busy" in words; the run renews its slot after every slice.
 """
 
 from __future__ import annotations
 
-import threading
 import time
+import uuid
 
 import gradio as gr
 
 from lmlab.cache import load_once
+from lmlab.training.session import RunLimiter
 from lmlab.ui import common
 from lmlab.ui import compress_views as views
 from lmlab.ui.i18n import t
@@ -34,39 +36,26 @@ def live_data() -> tuple:
     return train, tok.encode(split_texts("val")[0])
 
 
-class Limiter:
-    """At most ``cap`` live runs at once, for the whole server (made in build(), not a global)."""
-
-    def __init__(self, cap: int = 2):
-        self.cap, self.active, self._lock = cap, 0, threading.Lock()
-
-    def acquire(self) -> bool:
-        with self._lock:
-            if self.active >= self.cap:
-                return False
-            self.active += 1
-            return True
-
-    def release(self) -> None:
-        with self._lock:
-            self.active = max(0, self.active - 1)
-
-
 class LiveSlot:
     """One user's live run (kept in their ``gr.State``): is one going, and should it stop."""
 
     def __init__(self):
-        self.busy, self.stop = False, False
+        self.busy, self.stop, self.key = False, False, uuid.uuid4().hex  # key: its slot in the limiter
+
+    def __deepcopy__(self, memo) -> LiveSlot:
+        """A new user's slot (gr.State gives each session a deep copy of its first value): its
+        own key, so two users never share a place in the limiter."""
+        return LiveSlot()
 
 
-def live_run(slot, lang, limiter: Limiter):
+def live_run(slot, lang, limiter: RunLimiter):
     """Yield (figure, status, slot) about once a second while a short KD run trains."""
     from lmlab.compress.distill import LiveConfig, LiveDistil
 
     slot = slot if isinstance(slot, LiveSlot) else LiveSlot()
     if slot.busy:
         raise gr.Error(t("compress.live_twice", lang))
-    if not limiter.acquire():
+    if limiter.acquire(slot.key):
         raise gr.Error(t("compress.live_busy", lang, n=limiter.cap))
     slot.busy, slot.stop = True, False
     try:
@@ -76,13 +65,14 @@ def live_run(slot, lang, limiter: Limiter):
             t0 = time.perf_counter()
             while not run.done and not slot.stop and time.perf_counter() - t0 < SLICE_S:
                 run.step()
+            limiter.acquire(slot.key)  # renews its slot's lease (it holds one)
             yield *_live_view(run, lang), slot
         if slot.stop:
             yield (views.live_figure(run.curves, lang, cfg.steps),
                    t("compress.live_stopped", lang, step=run.step_count), slot)
     finally:
         slot.busy = False
-        limiter.release()
+        limiter.release(slot.key)
 
 
 def _live_view(run, lang):
