@@ -35,10 +35,6 @@ WORDS = {  # sentences several tabs share (lmlab.ui.i18n gathers them)
                           "{what}必须是 {lo:g} 到 {hi:g} 之间的数。"),
     "common.out_of_range": ("{what} must be between {lo:g} and {hi:g}, not {x:g}.",
                             "{what}必须在 {lo:g} 到 {hi:g} 之间，而不是 {x:g}。"),
-    "common.bad_hub_id": ("A hub id looks like 'gpt2' or 'user/model-name' (letters, digits, . _ -); "
-                          "local paths and URLs are not accepted.",
-                          "模型库 id 的形式是“模型名”或“用户名/模型名”（只含字母、数字和 . _ -）；"
-                          "不接受本地路径和网址。"),
 }
 
 
@@ -164,22 +160,6 @@ def hub_enabled() -> bool:
     from lmlab.hub import hub_enabled
 
     return hub_enabled()
-
-
-def hub_model_name(hub_id: str | None, lang: str | None = "en") -> str | None:
-    """``"hub:<id>"`` for a typed, validated hub id; None when the box is empty."""
-    from lmlab.hub import HubDisabled, is_hub_id
-
-    hub_id = (hub_id or "").strip()
-    if not hub_id:
-        return None
-    if not is_hub_id(hub_id):
-        from lmlab.ui.i18n import t
-
-        raise gr.Error(t("common.bad_hub_id", lang))
-    if not hub_enabled():
-        raise user_error(HubDisabled())
-    return f"hub:{hub_id}"
 
 
 def number(value, what: str, lo: float, hi: float, whole: bool = False,
