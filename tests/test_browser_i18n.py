@@ -177,15 +177,20 @@ def wait_idle(page, timeout_s: float = 240, quiet_s: float = 2.0) -> None:
     raise AssertionError("the tab stayed busy")
 
 
-def tour(page, foreign) -> tuple[list[str], list[str]]:
+def tour(page, foreign, lang: str | None = None) -> tuple[list[str], list[str]]:
     """Visit every top-level tab, each once its first view is drawn; (strict problems, report
-    lines)."""
+    lines).  With LMLAB_SCREENSHOTS set and ``lang`` given, each tab's first view is saved as
+    ``<tab id>-<lang>.png`` (for README)."""
     problems, report = [], []
-    names = [t.inner_text().strip() for t in page.get_by_role("tab").all() if t.is_visible()]
+    tabs = [t for t in page.get_by_role("tab").all() if t.is_visible()]
+    names = [t.inner_text().strip() for t in tabs]
+    ids = [t.get_attribute("data-tab-id") or f"tab{i}" for i, t in enumerate(tabs)]
     for i, name in enumerate(names):
         page.get_by_role("tab", name=name, exact=True).click()
         page.wait_for_timeout(500)
         wait_idle(page)
+        if lang and os.environ.get("LMLAB_SCREENSHOTS"):
+            shot(page, f"{ids[i]}-{lang}.png")
         words = foreign(panel_texts(page))
         inner = [t.inner_text().strip() for t in page.locator("[role=tabpanel] [role=tab]").all()
                  if t.is_visible()]
@@ -208,7 +213,7 @@ def test_the_chinese_ui_reads_in_chinese_and_switches_to_english_in_place(playwr
     page = open_page(playwright_browser, app_server.url, "zh-CN", outside)
     shell = english_words(shell_texts(page))
     problems = [f"shell: English words {sorted(set(shell))}"] if shell else []
-    tab_problems, report = tour(page, english_words)
+    tab_problems, report = tour(page, english_words, "zh")
     problems += tab_problems
     print("\nzh-CN:\n" + "\n".join(report))
     page.get_by_role("tab").first.click()
