@@ -4,17 +4,19 @@ Opens the app (the session's ``app_server``) in Debian's headless chromium twice
 zh-CN and en-US (each sends its Accept-Language), every request to a host other than
 127.0.0.1 / localhost aborted.  In each locale it reads the visible text of the page (text
 nodes and placeholders, outside code, ``pre`` and typed inputs: code and model output are never
-translated: such text is marked ``translate="no"``, and plotly's tick labels are tokens and
-numbers) and looks for words of the other language:
+translated: such text is marked ``translate="no"``, and plotly's tick and data labels are tokens
+and numbers; plot titles, axis titles and legends are read) and looks for words of the other
+language:
 
 - the shell (header, tab titles, switch) and every tab, its inner tabs included, each read once
   its first view is drawn: strict, a stray word fails;
 - the switch: in the Chinese page, "English" re-words the tab titles and the Lessons tab in
   place, and a typed answer survives the switch (no reload).
 
-Screenshots of the Lessons tab in both languages: set LMLAB_SCREENSHOTS=assets/screenshots
-(``lessons-zh.png``, ``lessons-en.png``); otherwise into pytest's temp folder.
-Skipped when /usr/bin/chromium or playwright is missing.  About a minute on 2 cores (slow).
+Screenshots: set LMLAB_SCREENSHOTS=assets/screenshots for every tab in Chinese
+(``<tab id>-zh.png``) and the Lessons tab in both languages (``lessons-zh.png``,
+``lessons-en.png``; without it those two go to pytest's cache folder).
+Skipped when /usr/bin/chromium or playwright is missing.  About three minutes on 2 cores (slow).
 
 Run:  python -m pytest tests/test_browser_i18n.py -q -s
 """
@@ -42,21 +44,22 @@ ALLOWED = {  # names, not words: the same in both languages
     "Shakespeare", "Hamlet", "ROMEO", "JSON", "Hugging", "Face", "HF", "logit", "logits", "int8",
     "Transformer", "safetensors", "nats", "gelu", "Adam", "AdamW", "SGD", "DP-SGD", "LLaMA",
     "RoFormer", "sacrebleu", "rouge-score", "ECE", "TensorFlow", "Playground", "bertviz", "MiniLM-L6",
-    "log", "exp", "PyPI", "argmax", "Carlini", "Abadi",
+    "log", "exp", "PyPI", "argmax", "Carlini", "Abadi", "sin", "cos", "wpe",
 }
 GLOSS = re.compile(r"（[^（）]*）")  # an English term glossed in parentheses after its Chinese name
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")  # an English word of three letters or more
 HAN = re.compile(r"[\u4e00-\u9fff]")
 TEXT = """(root) => {
   // model output and quoted corpus text are marked translate="no" (never translated); plotly's
-  // tick labels are tokens and numbers
+  // tick labels (.xtick, .y4tick, ...) and data labels (points, heatmap cells) are tokens and numbers
   const skip = (el) => el.closest('code, pre, textarea, input, .cm-editor, #lang-switch, footer, '
-                                  + '[translate=no], .xtick, .ytick');
+                                  + '[translate=no], [class*=tick], .textpoint, .heatmap-label');
   const out = [];
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const n = walker.currentNode, el = n.parentElement;
-    if (!el || !n.textContent.trim() || skip(el) || !el.offsetParent) continue;
+    const shown = el && (el.offsetParent || (el instanceof SVGElement && el.getClientRects().length));
+    if (!el || !n.textContent.trim() || skip(el) || !shown) continue;  // plotly's SVG text too
     out.push(n.textContent.trim());
   }
   root.querySelectorAll('input[placeholder], textarea[placeholder]').forEach(e => {
