@@ -27,23 +27,14 @@ import os
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch, save_png
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-LOCAL = {"127.0.0.1", "localhost"}
 ACTION_TIMEOUT_S = 180  # one tab's main action, queue included, on a busy 2-core machine
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: apt-get install "
-                       "chromium (.ci/run does); playwright's own browser download does not work "
-                       "here"),
-]
+pytestmark = MARKS
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install "
                     "-e '.[dev]')")
 
@@ -68,18 +59,10 @@ def browser(app_server):
     from playwright.sync_api import sync_playwright
 
     log = {"outside": [], "console": [], "dialogs": []}
-
-    def route(r):
-        url = r.request.url
-        if urlparse(url).hostname in LOCAL or url.startswith(("data:", "blob:", "about:")):
-            return r.continue_()
-        log["outside"].append(url)
-        return r.abort()
-
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = launch(p)
         page = chromium.new_page(viewport={"width": 1280, "height": 900})
-        page.context.route("**/*", route)
+        block_outside(page.context, log["outside"])
         page.on("console", lambda m: m.type == "error" and log["console"].append(
             f"{m.text} ({m.location.get('url', '')})"))
         page.on("pageerror", lambda e: log["console"].append(f"page error: {e}"))
@@ -138,21 +121,7 @@ def iframes_drawn(page, panel, timeout: float = 90) -> list[dict]:
 
 def screenshot(page, name: str, folder: Path) -> Path:
     """The page (at most 1280 x 2400), saved as a 256-colour PNG: small enough for README."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{slug(name)}.png"
-    height = min(page.evaluate("() => document.documentElement.scrollHeight"), 2400)
-    page.set_viewport_size({"width": 1280, "height": height})  # paints lazy iframes too
-    page.evaluate("() => window.scrollTo(0, 0)")
-    time.sleep(1)
-    page.screenshot(path=str(path))
-    page.set_viewport_size({"width": 1280, "height": 900})
-    try:
-        from PIL import Image
-
-        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
-    except ImportError:
-        pass
-    return path
+    return save_png(page, folder / f"{slug(name)}.png")  # a tall viewport paints lazy iframes
 
 
 # ----------------------------------------------------------------------------- the tour

@@ -16,24 +16,19 @@ Run:  python -m pytest tests/test_browser_attention.py -q
 import os
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch, save_png
 
 from lmlab.bench.endpoints import free_port, start_app
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 EVIL = "<script>alert('boo')</script> Romeo"
 COUNT = """() => [document.querySelectorAll('svg line').length,
                   document.querySelectorAll('svg text').length, document.title,
                   Array.from(document.querySelectorAll('svg text')).map(t => t.textContent)]"""
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="no /usr/bin/chromium (apt-get install chromium; .ci/run does)"),
-]
+pytestmark = MARKS
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
@@ -56,20 +51,9 @@ def browser_page(app_url):
 
     log = {"outside": [], "vendor": [], "dialogs": []}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-
-        def route(r):
-            url = r.request.url
-            if urlparse(url).hostname == "127.0.0.1" or url.startswith(("about:", "data:",
-                                                                          "blob:")):
-                return r.continue_()
-            log["outside"].append(url)
-            return r.abort()
-
-        page.context.route("**/*", route)
+        block_outside(page.context, log["outside"])
         page.on("response", lambda r: "assets/vendor/" in r.url and log["vendor"].append(
             (r.url.rsplit("/", 1)[-1], r.status)))
         page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
@@ -107,16 +91,7 @@ def screenshot(page, name: str) -> None:
     """The whole page (iframes painted) as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
     folder = os.environ.get("LMLAB_SCREENSHOTS")
     if folder:
-        path = ROOT / folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        height = page.evaluate("() => document.documentElement.scrollHeight")
-        page.set_viewport_size({"width": 1400, "height": min(height, 6000)})  # paints iframes
-        time.sleep(1)
-        page.screenshot(path=str(path))
-        page.set_viewport_size({"width": 1400, "height": 1000})
-        from PIL import Image
-
-        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
+        save_png(page, ROOT / folder / name, width=1400, max_height=6000, restore=(1400, 1000))
 
 
 def test_bertviz_draws_lines_for_both_models_offline(browser_page):

@@ -1,6 +1,6 @@
 """In a real browser, offline: the Compress tab fills itself on first view and every panel works.
 
-Starts ``python app.py`` on a free port, opens it in Debian's headless chromium (playwright)
+Opens the whole app (the session's ``app_server``) in Debian's headless chromium (playwright)
 with every request to a host other than 127.0.0.1 aborted, opens the Compress tab and checks:
 the trade-off scatter and its table appear (measured on that first view), the histogram and the
 soft targets are drawn, "Generate both" writes two continuations, "distil live" shows its
@@ -17,67 +17,40 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch, save_png
 
-from lmlab.bench.endpoints import free_port, start_app
-
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 PLOTS = "(n) => document.querySelectorAll('.js-plotly-plot').length >= n"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="no /usr/bin/chromium (apt-get install chromium; .ci/run does)"),
-]
+pytestmark = MARKS
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
 @pytest.fixture(scope="module")
-def page_and_log(tmp_path_factory):
+def page_and_log(app_server):
+    """The whole app (the session's ``app_server``) and a chromium page on it; outside requests
+    aborted and recorded."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    proc, _ = start_app(port, tmp_path_factory.mktemp("app") / "app.log", timeout=300)
     log = {"outside": [], "dialogs": []}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-
-            def route(r):
-                url = r.request.url
-                if urlparse(url).hostname in ("127.0.0.1", "localhost") or url.startswith(
-                        ("about:", "data:", "blob:")):
-                    return r.continue_()
-                log["outside"].append(url)
-                return r.abort()
-
-            page.context.route("**/*", route)
-            page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
-            page.goto(f"http://127.0.0.1:{port}/", wait_until="load", timeout=120_000)
-            page.get_by_role("tab", name="Compress").wait_for(timeout=60_000)
-            yield page, log
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        block_outside(page.context, log["outside"])
+        page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
+        page.goto(app_server.url, wait_until="load", timeout=120_000)
+        page.get_by_role("tab", name="Compress").wait_for(timeout=60_000)
+        yield page, log
+        browser.close()
 
 
 def screenshot(page, name: str) -> None:
-    """The whole page as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
+    """The whole page (iframes painted) as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
     folder = os.environ.get("LMLAB_SCREENSHOTS")
     if folder:
-        path = ROOT / folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(path), full_page=True)
-        from PIL import Image
-
-        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
+        save_png(page, ROOT / folder / name, width=1400, max_height=7000, restore=(1400, 1000))
 
 
 def test_compress_tab_fills_itself_and_every_panel_works_offline(page_and_log):

@@ -25,17 +25,12 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch, save_png, wait_idle
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-LOCAL = {"127.0.0.1", "localhost"}
 STRICT = range(100)  # tabs (by position) whose panel must read fully in the page's language: all
 ALLOWED = {  # names, not words: the same in both languages
     "LM", "Lab", "lmlab", "GPT", "GPT-2", "MiniLM", "BPE", "SHAP", "ONNX", "RoPE", "ALiBi", "MLP",
@@ -67,10 +62,7 @@ TEXT = """(root) => {
   return out;
 }"""
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (.ci/run installs it)"),
-]
+pytestmark = MARKS
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
@@ -100,22 +92,14 @@ def playwright_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch(p)
         yield browser
         browser.close()
 
 
 def open_page(browser, url: str, locale: str, outside: list[str]):
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-
-    def route(r):
-        u = r.request.url
-        if urlparse(u).hostname in LOCAL or u.startswith(("data:", "blob:", "about:")):
-            return r.continue_()
-        outside.append(u)
-        return r.abort()
-
-    context.route("**/*", route)
+    block_outside(context, outside)
     page = context.new_page()
     page.goto(url, wait_until="load", timeout=120_000)
     page.get_by_role("tab").first.wait_for(timeout=60_000)
@@ -145,39 +129,7 @@ def shot(page, name: str) -> Path:
     folder = Path(os.environ.get("LMLAB_SCREENSHOTS") or ROOT / ".pytest_cache" / "i18n")
     folder = folder if folder.is_absolute() else ROOT / folder
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    page.set_viewport_size({"width": 1280, "height": 1500})
-    page.evaluate("() => window.scrollTo(0, 0)")
-    time.sleep(1)
-    page.screenshot(path=str(path))
-    page.set_viewport_size({"width": 1280, "height": 900})
-    try:
-        from PIL import Image
-
-        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
-    except ImportError:
-        pass
-    return path
-
-
-BUSY = """() => { const ps = Array.from(document.querySelectorAll('[role=tabpanel]'))
-  .filter(e => e.offsetParent); const p = ps[ps.length - 1];
-  return p ? p.querySelectorAll('.wrap.default:not(.hide), .wrap.center:not(.hide), .generating').length : 1; }"""
-
-
-def wait_idle(page, timeout_s: float = 240, quiet_s: float = 2.0) -> None:
-    """Until nothing in the open tab is pending for ``quiet_s`` in a row (its first view is
-    drawn: gradio's own "processing" text is not the tab's)."""
-    t0, since = time.time(), None
-    while time.time() - t0 < timeout_s:
-        if page.evaluate(BUSY) == 0:
-            since = since or time.time()
-            if time.time() - since > quiet_s:
-                return
-        else:
-            since = None
-        time.sleep(0.1)
-    raise AssertionError("the tab stayed busy")
+    return save_png(page, folder / name, height=1500)
 
 
 def tour(page, foreign, lang: str | None = None) -> tuple[list[str], list[str]]:
@@ -191,7 +143,7 @@ def tour(page, foreign, lang: str | None = None) -> tuple[list[str], list[str]]:
     for i, name in enumerate(names):
         page.get_by_role("tab", name=name, exact=True).click()
         page.wait_for_timeout(500)
-        wait_idle(page)
+        wait_idle(page, quiet_s=2.0)  # its first view is drawn (not gradio's "processing")
         if lang and os.environ.get("LMLAB_SCREENSHOTS"):
             shot(page, f"{ids[i]}-{lang}.png")
         words = foreign(panel_texts(page))
@@ -200,7 +152,7 @@ def tour(page, foreign, lang: str | None = None) -> tuple[list[str], list[str]]:
         for sub in inner[1:]:  # the first inner tab is open already
             page.locator("[role=tabpanel] [role=tab]", has_text=sub).first.click()
             page.wait_for_timeout(500)
-            wait_idle(page)
+            wait_idle(page, quiet_s=2.0)
             words += foreign(panel_texts(page))
         strict = i in STRICT
         line = (f"{name}{' + ' + ', '.join(inner[1:]) if inner[1:] else ''} "

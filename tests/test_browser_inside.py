@@ -1,12 +1,11 @@
 """In a real browser, offline: the Tokens and Inside tabs open filled, answer, and send nothing out.
 
-Starts ``python app.py`` on a free port (``lmlab.bench.endpoints.start_app``), opens it in
-Debian's headless chromium (playwright) with every request to a host other than 127.0.0.1
-aborted, and checks: the Tokens tab fills on first view with token chips (ids and bytes on
-hover, a Chinese character's bytes as ``<e5>``, never U+FFFD) and its plots; retyping text
-re-tokenizes; the Inside tab fills on first view with its six plots (logit lens, patching,
-induction, previous-token, pattern, ablation); prompts of different token lengths answer with
-the sentence that says so; no request went outside.
+Opens the whole app (the session's ``app_server``) in Debian's headless chromium (playwright)
+with every request to a host other than 127.0.0.1 aborted, and checks: the Tokens tab fills on
+first view with token chips (ids and bytes on hover, a Chinese character's bytes as ``<e5>``,
+never U+FFFD) and its plots; retyping text re-tokenizes; the Inside tab fills on first view with
+its six plots (logit lens, patching, induction, previous-token, pattern, ablation); prompts of
+different token lengths answer with the sentence that says so; no request went outside.
 
 Skipped (with the reason) when /usr/bin/chromium or playwright is missing.  Set
 LMLAB_SCREENSHOTS=assets/screenshots to save tokens.png and inside.png there.  About a minute
@@ -18,57 +17,34 @@ Run:  python -m pytest tests/test_browser_inside.py -q
 import os
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch, save_png
 
-from lmlab.bench.endpoints import free_port, start_app
-
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 PANEL = "[role=tabpanel]:visible"  # for playwright locators
 VISIBLE = ("const p = Array.from(document.querySelectorAll('[role=tabpanel]'))"
            ".find(e => e.offsetParent);")  # the same panel, in the page's JS
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="no /usr/bin/chromium (apt-get install chromium; .ci/run does)"),
-]
+pytestmark = MARKS
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
 @pytest.fixture(scope="module")
-def page_and_log(tmp_path_factory):
-    """The real app and a chromium page on it; outside requests aborted and recorded."""
+def page_and_log(app_server):
+    """The whole app (the session's ``app_server``) and a chromium page on it; outside requests
+    aborted and recorded."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    proc, _ = start_app(port, tmp_path_factory.mktemp("app") / "app.log", timeout=240)
     log = {"outside": []}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-
-            def route(r):
-                url = r.request.url
-                if urlparse(url).hostname in ("127.0.0.1", "localhost") or url.startswith(
-                        ("about:", "data:", "blob:")):
-                    return r.continue_()
-                log["outside"].append(url)
-                return r.abort()
-
-            page.context.route("**/*", route)
-            page.goto(f"http://127.0.0.1:{port}/", wait_until="load", timeout=120_000)
-            page.get_by_role("tab", name="Tokens").wait_for(timeout=60_000)
-            yield page, log
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        block_outside(page.context, log["outside"])
+        page.goto(app_server.url, wait_until="load", timeout=120_000)
+        page.get_by_role("tab", name="Tokens").wait_for(timeout=60_000)
+        yield page, log
+        browser.close()
 
 
 def wait_for(page, script: str, timeout: float = 120) -> object:
@@ -83,19 +59,10 @@ def wait_for(page, script: str, timeout: float = 120) -> object:
 
 
 def screenshot(page, name: str) -> None:
-    """The whole page as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
+    """The whole page (iframes painted) as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
     folder = os.environ.get("LMLAB_SCREENSHOTS")
     if folder:
-        path = ROOT / folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        height = page.evaluate("() => document.documentElement.scrollHeight")
-        page.set_viewport_size({"width": 1400, "height": min(height, 7000)})
-        time.sleep(1)
-        page.screenshot(path=str(path))
-        page.set_viewport_size({"width": 1400, "height": 1000})
-        from PIL import Image
-
-        Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
+        save_png(page, ROOT / folder / name, width=1400, max_height=7000, restore=(1400, 1000))
 
 
 PLOTS = "p.querySelectorAll('.js-plotly-plot .main-svg').length"

@@ -13,23 +13,14 @@ Run:  python -m pytest tests/test_browser_lessons.py -q -s
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-LOCAL = {"127.0.0.1", "localhost"}
 TIMEOUT_MS = 240_000  # a tab's first view or run, on a busy 2-core machine
 SENTENCE = "To be, or not to be, that is the question."  # lesson 5's sentence (lmlab.lesson_pages.LINKS)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: apt-get install "
-                       "chromium (.ci/run does)"),
-]
+pytestmark = MARKS
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install "
                     "-e '.[dev]')")
 
@@ -42,19 +33,11 @@ def page(app_server):
     from playwright.sync_api import sync_playwright
 
     outside = []
-
-    def route(r):
-        url = r.request.url
-        if urlparse(url).hostname in LOCAL or url.startswith(("data:", "blob:", "about:")):
-            return r.continue_()
-        outside.append(url)
-        return r.abort()
-
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = launch(p)
         context = chromium.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
         pg = context.new_page()
-        context.route("**/*", route)
+        block_outside(context, outside)
         pg.goto(app_server.url, wait_until="load", timeout=120_000)
         pg.locator("#lesson-page h1").first.wait_for(timeout=60_000)
         pg.outside = outside

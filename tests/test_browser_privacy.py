@@ -1,12 +1,12 @@
 """In a real browser, offline: the Privacy tab fills itself on first view and refuses bad input.
 
-Starts ``python app.py`` on a free port (``lmlab.bench.endpoints.start_app``), opens it in
-Debian's headless chromium (playwright) with every request to a host other than 127.0.0.1
-aborted, opens the Privacy tab, and checks: the canary panel shows the true secret's rank and
-exposure, the exposure curve, the memorisation probe (Julius Caesar found), the membership ROC
-with its AUC and the ε-perplexity plot are drawn; a secret of the wrong form gives a readable
-error; ``<script>`` typed as a line start shows as text and runs nothing; no request went outside.
-Then at 390 px width the tab still shows its first panel without sideways scrolling.
+Opens the whole app (the session's ``app_server``) in Debian's headless chromium (playwright)
+with every request to a host other than 127.0.0.1 aborted, opens the Privacy tab, and checks:
+the canary panel shows the true secret's rank and exposure, the exposure curve, the memorisation
+probe (Julius Caesar found), the membership ROC with its AUC and the ε-perplexity plot are
+drawn; a secret of the wrong form gives a readable error; ``<script>`` typed as a line start
+shows as text and runs nothing; no request went outside. Then at 390 px width the tab still
+shows its first panel without sideways scrolling.
 
 Skipped (with the reason) when /usr/bin/chromium or playwright is missing.  About 2 minutes on
 2 cores (the membership attack runs on first view; marked slow).
@@ -14,54 +14,32 @@ Skipped (with the reason) when /usr/bin/chromium or playwright is missing.  Abou
 Run:  python -m pytest tests/test_browser_privacy.py -q
 """
 
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch
 
-from lmlab.bench.endpoints import free_port, start_app
-
-CHROMIUM = Path("/usr/bin/chromium")
 TIMEOUT_MS = 240_000  # first view on a busy 2-core machine: the ROC needs 500 passages scored
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = MARKS
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
 @pytest.fixture(scope="module")
-def page_and_log(tmp_path_factory):
+def page_and_log(app_server):
+    """The whole app (the session's ``app_server``) and a chromium page on it; outside requests
+    aborted and recorded."""
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    proc, _ = start_app(port, tmp_path_factory.mktemp("app") / "app.log", timeout=300)
     log = {"outside": [], "dialogs": []}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update"])
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
-
-            def route(r):
-                url = r.request.url
-                if urlparse(url).hostname in ("127.0.0.1", "localhost") or url.startswith(
-                        ("about:", "data:", "blob:")):
-                    return r.continue_()
-                log["outside"].append(url)
-                return r.abort()
-
-            page.context.route("**/*", route)
-            page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
-            page.goto(f"http://127.0.0.1:{port}/", wait_until="load", timeout=120_000)
-            page.get_by_role("tab", name="Privacy").wait_for(timeout=60_000)
-            yield page, log
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        block_outside(page.context, log["outside"])
+        page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
+        page.goto(app_server.url, wait_until="load", timeout=120_000)
+        page.get_by_role("tab", name="Privacy").wait_for(timeout=60_000)
+        yield page, log
+        browser.close()
 
 
 def test_the_tab_fills_itself_on_first_view_offline(page_and_log):

@@ -17,29 +17,18 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch, save_png, wait_idle
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-LOCAL = {"127.0.0.1", "localhost"}
 TIMEOUT_MS = 240_000  # one tab's first view or action, on a busy 2-core machine
 CHINESE = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: apt-get install "
-                       "chromium (.ci/run does)"),
-]
+pytestmark = MARKS
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install "
                     "-e '.[dev]')")
 
 PANEL = "[role=tabpanel]:visible"
-BUSY = """() => { const p = Array.from(document.querySelectorAll('[role=tabpanel]'))
-  .filter(e => e.offsetParent).pop();
-  return p ? p.querySelectorAll('.wrap.default:not(.hide), .wrap.center:not(.hide), .generating').length : 1; }"""
 PLOTS = """(p) => Array.from(p.querySelectorAll('.js-plotly-plot'))
   .filter(e => e.offsetParent).map(e => e.querySelectorAll('svg path').length)"""
 EMPTY_PLOTS = """(p) => Array.from(p.querySelectorAll('[data-testid=plot], .gradio-plot'))
@@ -52,18 +41,10 @@ def page(app_server):
     from playwright.sync_api import sync_playwright
 
     outside = []
-
-    def route(r):
-        url = r.request.url
-        if urlparse(url).hostname in LOCAL or url.startswith(("data:", "blob:", "about:")):
-            return r.continue_()
-        outside.append(url)
-        return r.abort()
-
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        chromium = launch(p)
         pg = chromium.new_page(viewport={"width": 1280, "height": 900})
-        pg.context.route("**/*", route)
+        block_outside(pg.context, outside)
         pg.goto(app_server.url, wait_until="load", timeout=120_000)
         pg.get_by_role("tab").first.wait_for(timeout=60_000)
         pg.outside = outside
@@ -76,20 +57,6 @@ def open_tab(page, name: str):
     page.get_by_role("tab", name=name, exact=True).click()
     page.wait_for_timeout(300)
     return page.locator(PANEL).last
-
-
-def wait_idle(page, timeout_ms: int = TIMEOUT_MS, quiet_s: float = 1.0) -> None:
-    """Until nothing in the visible tab is pending or streaming for ``quiet_s`` in a row."""
-    t0, since = time.time(), None
-    while time.time() - t0 < timeout_ms / 1000:
-        if page.evaluate(BUSY) == 0:
-            since = since or time.time()
-            if time.time() - since > quiet_s:
-                return
-        else:
-            since = None
-        time.sleep(0.1)
-    raise AssertionError("the tab stayed busy")
 
 
 def slider_box(panel, label: str):
@@ -300,7 +267,8 @@ def test_12_narrow_screen_shows_every_tab_and_whole_plot_titles(page):
 
 
 def test_phone_screenshots_when_asked(page):
-    """With LMLAB_SCREENSHOTS set, every tab at 390 px wide as ``<tab>-phone.png`` (for README)."""
+    """With LMLAB_SCREENSHOTS set, this pass's five tabs at 390 px wide as ``<tab>-phone.png``
+    (for README)."""
     import os
 
     folder = os.environ.get("LMLAB_SCREENSHOTS")
@@ -308,24 +276,13 @@ def test_phone_screenshots_when_asked(page):
         pytest.skip("set LMLAB_SCREENSHOTS=assets/screenshots to save phone screenshots")
     folder = Path(folder) if Path(folder).is_absolute() else Path(__file__).parents[1] / folder
     folder.mkdir(parents=True, exist_ok=True)
-    names = [t.inner_text().strip() for t in page.get_by_role("tab").all() if t.is_visible()]
     try:
-        for name in names[:5]:
+        for name in ["N-gram vs neural", "Generate", "Attention", "Positional", "Explain"]:
             page.set_viewport_size({"width": 390, "height": 844})
             open_tab(page, name)
             wait_idle(page)
-            height = min(page.evaluate("() => document.documentElement.scrollHeight"), 2400)
-            page.set_viewport_size({"width": 390, "height": height})
-            page.evaluate("() => window.scrollTo(0, 0)")
-            page.wait_for_timeout(800)
             path = folder / f"{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-phone.png"
-            page.screenshot(path=str(path))
-            try:
-                from PIL import Image
-
-                Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
-            except ImportError:
-                pass
+            save_png(page, path, width=390, restore=(390, 844))
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
 

@@ -11,22 +11,15 @@ Run:  python -m pytest tests/test_browser_train.py -q
 
 import re
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
+from browser_kit import MARKS, block_outside, launch
 
 from lmlab.bench.endpoints import free_port, start_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
 STEP = re.compile(r"(?:Step|step) (\d+)")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (apt-get install chromium)"),
-]
+pytestmark = MARKS
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 
@@ -49,15 +42,7 @@ def monkeypatch_module():
 
 def open_train_tab(browser, url, outside):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-    def route(r):
-        if urlparse(r.request.url).hostname == "127.0.0.1" or r.request.url.startswith(
-                ("about:", "data:", "blob:")):
-            return r.continue_()
-        outside.append(r.request.url)
-        return r.abort()
-
-    context.route("**/*", route)
+    block_outside(context, outside)
     page = context.new_page()
     page.goto(url, wait_until="load", timeout=120_000)
     page.get_by_role("tab", name="Train", exact=True).click()
@@ -84,7 +69,7 @@ def test_play_beats_unigram_pause_step_and_a_second_student_is_told_busy(app_url
 
     outside = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch(p)
         first = open_train_tab(browser, app_url, outside)
         first.locator("#train-play").click()
         t0 = time.time()

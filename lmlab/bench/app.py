@@ -19,14 +19,13 @@ import itertools
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from lmlab.bench.endpoints import Endpoint, client_for, endpoints, free_port, start_app, uncaught
+from lmlab.bench.endpoints import Endpoint, client_for, endpoints, free_port, start_app, stop_app, uncaught
 
 WEIGHTS = (  # api_name substring -> how often a student does it (first match wins; else 1)
     ("train_", 0),  # the Train tab: driven by the training students of run_training_load
@@ -331,11 +330,7 @@ def bench_app(clients: int = 30, duration_s: float = 120, seed: int = 0,
             more = [r for fn in scenarios for r in fn(f"http://127.0.0.1:{port}/", clients,
                                                        duration_s, seed + 1, proc.pid)]
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_app(proc)
         result["server_tracebacks"] = uncaught(log_path.read_text(errors="replace"))
     return rows(result, cold) + more
 

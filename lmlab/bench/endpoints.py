@@ -170,6 +170,15 @@ def start_app(port: int, log_path: Path, timeout: float = 300, script: Path | No
     raise RuntimeError(f"app.py did not answer on {url} within {timeout:.0f} s")
 
 
+def stop_app(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """End an app ``start_app`` started: terminate, and kill it if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from lmlab.bench.common import row
-from lmlab.bench.endpoints import client_for, free_port, start_app
+from lmlab.bench.endpoints import client_for, free_port, start_app, stop_app
 
 STOP_BUDGET_S = 0.5  # the run ends within about half a second of Stop (issue #13)
 FIGURES_BUDGET_S = 1.0  # and the page answers (figures of the stopped run) within a second
@@ -92,8 +91,4 @@ def bench_stop(tries: int = 5) -> list[dict]:
         try:
             return stop_rows(f"http://127.0.0.1:{port}/", tries)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_app(proc)
