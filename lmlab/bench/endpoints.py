@@ -183,3 +183,31 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def call_timed(client, ep: Endpoint, args: list, timeout: float) -> tuple[float, float | None]:
+    """(seconds to the whole answer, seconds to the first streamed output or None)."""
+    t0, first = time.perf_counter(), None
+    job = client.submit(*args, api_name=ep.api_name)
+    if ep.generator:
+        while not job.done():
+            if first is None and job.outputs():
+                first = time.perf_counter() - t0
+            time.sleep(0.05)
+            if time.perf_counter() - t0 > timeout:
+                break
+    job.result(timeout=timeout)
+    return time.perf_counter() - t0, first
+
+
+def refusal(error: str) -> bool:
+    """True for an answer the app gave on purpose: a ``gr.Error`` with a sentence (a simulated
+    student typed prose into a four-digit code box, a sentence into a one-token box).  A
+    failure is anything else: a timeout, a lost connection, gradio's bare "Error" for a crash."""
+    head, _, said = error.partition(": ")
+    return head == "AppError" and said.strip() not in ("", "Error", "None")
+
+
+def address(i: int, group: int = 0) -> str:
+    """Student ``i``'s made-up machine address (each student is its own client)."""
+    return f"10.{group}.{i // 250}.{i % 250 + 1}"
