@@ -276,6 +276,8 @@ def test_phone_screenshots_when_asked(page):
         pytest.skip("set LMLAB_SCREENSHOTS=assets/screenshots to save phone screenshots")
     folder = Path(folder) if Path(folder).is_absolute() else Path(__file__).parents[1] / folder
     folder.mkdir(parents=True, exist_ok=True)
+    page.reload(wait_until="load")  # a fresh session: each tab as a student first sees it
+    page.get_by_role("tab").first.wait_for(timeout=60_000)
     try:
         for name in ["N-gram vs neural", "Generate", "Attention", "Positional", "Explain"]:
             page.set_viewport_size({"width": 390, "height": 844})
