@@ -182,6 +182,7 @@ def test_the_chinese_ui_reads_in_chinese_and_switches_to_english_in_place(playwr
     page.locator("#lesson-page h1", has_text=re.compile("[A-Za-z]")).first.wait_for(timeout=30_000)
     assert first_title == "课程"
     assert guess.input_value() == "我猜 0.5", "the switch lost what the student typed"
+    wait_idle(page, quiet_s=2.0)  # gradio's own loading text follows the browser's locale, not the switch
     leftover = chinese_texts(panel_texts(page) + shell_texts(page))
     problems += [f"after the switch to English, Chinese remains: {leftover[:10]}"] if leftover else []
     problems += [f"request outside the app was blocked: {u}" for u in outside]
