@@ -8,7 +8,9 @@ chromium``; ``.ci/run`` does): playwright's own browser download is never used.
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -86,3 +88,32 @@ def save_png(page, path: Path, width: int = 1280, height: int | None = None,
     except ImportError:  # pillow comes with the dev extras; without it the PNG stays as taken
         pass
     return path
+
+
+@contextmanager
+def app_page(url: str, tab: str, width: int = 1400, height: int = 1000):
+    """(page, log): a chromium page on the app at ``url`` with ``tab`` shown; requests to another
+    host aborted into ``log["outside"]``, dialogs (an injected ``alert``) dismissed into
+    ``log["dialogs"]``, and the vendored scripts served as (file, status) in ``log["vendor"]``."""
+    from playwright.sync_api import sync_playwright
+
+    log = {"outside": [], "dialogs": [], "vendor": []}
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        block_outside(page.context, log["outside"])
+        page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
+        page.on("response", lambda r: "assets/vendor/" in r.url and log["vendor"].append(
+            (r.url.rsplit("/", 1)[-1], r.status)))
+        page.goto(url, wait_until="load", timeout=120_000)  # (a queue stream stays open)
+        page.get_by_role("tab", name=tab).wait_for(timeout=60_000)
+        yield page, log
+        browser.close()
+
+
+def screenshot_if_asked(page, name: str, max_height: int = 7000) -> None:
+    """The whole page at 1400 px (iframes painted) into $LMLAB_SCREENSHOTS/``name``, when set."""
+    folder = os.environ.get("LMLAB_SCREENSHOTS")
+    if folder:
+        folder = Path(folder) if Path(folder).is_absolute() else Path(__file__).parents[1] / folder
+        save_png(page, folder / name, width=1400, max_height=max_height, restore=(1400, 1000))

@@ -13,14 +13,13 @@ positional.png there.  About a minute on 2 cores (marked slow).
 Run:  python -m pytest tests/test_browser_attention.py -q
 """
 
-import os
 import time
 from pathlib import Path
 
 import pytest
-from browser_kit import MARKS, block_outside, launch, save_png
+from browser_kit import MARKS, app_page, screenshot_if_asked
 
-from lmlab.bench.endpoints import free_port, start_app
+from lmlab.bench.endpoints import free_port, start_app, stop_app
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIL = "<script>alert('boo')</script> Romeo"
@@ -40,27 +39,14 @@ def app_url(tmp_path_factory):
     port = free_port()
     proc, _ = start_app(port, log, timeout=240)
     yield f"http://127.0.0.1:{port}/"
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")
 def browser_page(app_url):
-    """A chromium page on the app; every outside request aborted and recorded."""
-    from playwright.sync_api import sync_playwright
-
-    log = {"outside": [], "vendor": [], "dialogs": []}
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        block_outside(page.context, log["outside"])
-        page.on("response", lambda r: "assets/vendor/" in r.url and log["vendor"].append(
-            (r.url.rsplit("/", 1)[-1], r.status)))
-        page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
-        page.goto(app_url, wait_until="load", timeout=120_000)  # (a queue stream stays open)
-        page.get_by_role("tab", name="Attention").wait_for(timeout=60_000)
-        yield page, log
-        browser.close()
+    """A chromium page on the app: (page, log); every outside request aborted and recorded."""
+    with app_page(app_url, "Attention") as page_log:
+        yield page_log
 
 
 def bertviz_frames(page, token: str, heads: int, timeout: float = 90) -> dict:
@@ -87,13 +73,6 @@ def bertviz_frames(page, token: str, heads: int, timeout: float = 90) -> dict:
     raise AssertionError(f"bertviz did not draw {token!r} and {heads} heads: {seen}")
 
 
-def screenshot(page, name: str) -> None:
-    """The whole page (iframes painted) as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
-    folder = os.environ.get("LMLAB_SCREENSHOTS")
-    if folder:
-        save_png(page, ROOT / folder / name, width=1400, max_height=6000, restore=(1400, 1000))
-
-
 def test_bertviz_draws_lines_for_both_models_offline(browser_page):
     page, log = browser_page
     page.get_by_role("tab", name="Attention").click()
@@ -103,7 +82,7 @@ def test_bertviz_draws_lines_for_both_models_offline(browser_page):
     page.get_by_role("option", name="MiniLM", exact=False).click()
     minilm = bertviz_frames(page, "[CLS]", heads=12)
     assert minilm["head view"][0] > 0 and minilm["model view"][0] > 0
-    screenshot(page, "attention.png")  # MiniLM: a real model's heads
+    screenshot_if_asked(page, "attention.png", max_height=6000)  # MiniLM: a real model's heads
     print(f"\nSVG lines: GPT head view {gpt['head view'][0]}, model view "
           f"{gpt['model view'][0]}; MiniLM head view {minilm['head view'][0]}, model view "
           f"{minilm['model view'][0]}")
@@ -131,5 +110,5 @@ def test_positional_tab_draws_its_plots_offline(browser_page):
     page.wait_for_timeout(2000)
     plots = page.locator(".js-plotly-plot:visible")
     assert plots.count() >= 7  # 4 tables, similarity, RoPE pair, encoded scores
-    screenshot(page, "positional.png")
+    screenshot_if_asked(page, "positional.png")
     assert log["outside"] == []

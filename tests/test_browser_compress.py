@@ -13,13 +13,12 @@ cores (marked slow).
 Run:  python -m pytest tests/test_browser_compress.py -q
 """
 
-import os
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from browser_kit import MARKS, block_outside, launch, save_png
+from browser_kit import MARKS, app_page, screenshot_if_asked
 
 ROOT = Path(__file__).resolve().parents[1]
 PLOTS = "(n) => document.querySelectorAll('.js-plotly-plot').length >= n"
@@ -30,27 +29,9 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 
 @pytest.fixture(scope="module")
 def page_and_log(app_server):
-    """The whole app (the session's ``app_server``) and a chromium page on it; outside requests
-    aborted and recorded."""
-    from playwright.sync_api import sync_playwright
-
-    log = {"outside": [], "dialogs": []}
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        block_outside(page.context, log["outside"])
-        page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
-        page.goto(app_server.url, wait_until="load", timeout=120_000)
-        page.get_by_role("tab", name="Compress").wait_for(timeout=60_000)
-        yield page, log
-        browser.close()
-
-
-def screenshot(page, name: str) -> None:
-    """The whole page (iframes painted) as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
-    folder = os.environ.get("LMLAB_SCREENSHOTS")
-    if folder:
-        save_png(page, ROOT / folder / name, width=1400, max_height=7000, restore=(1400, 1000))
+    """The whole app (the session's ``app_server``) and a chromium page on it: (page, log)."""
+    with app_page(app_server.url, "Compress") as page_log:
+        yield page_log
 
 
 def test_compress_tab_fills_itself_and_every_panel_works_offline(page_and_log):
@@ -76,5 +57,5 @@ def test_compress_tab_fills_itself_and_every_panel_works_offline(page_and_log):
     page.get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text("Stopped at step").wait_for(timeout=60_000)
     time.sleep(1)
-    screenshot(page, "compress.png")
+    screenshot_if_asked(page, "compress.png")
     assert log["outside"] == [] and log["dialogs"] == []

@@ -14,12 +14,11 @@ on 2 cores (marked slow).
 Run:  python -m pytest tests/test_browser_inside.py -q
 """
 
-import os
 import time
 from pathlib import Path
 
 import pytest
-from browser_kit import MARKS, block_outside, launch, save_png
+from browser_kit import MARKS, app_page, screenshot_if_asked
 
 ROOT = Path(__file__).resolve().parents[1]
 PANEL = "[role=tabpanel]:visible"  # for playwright locators
@@ -32,19 +31,9 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 
 @pytest.fixture(scope="module")
 def page_and_log(app_server):
-    """The whole app (the session's ``app_server``) and a chromium page on it; outside requests
-    aborted and recorded."""
-    from playwright.sync_api import sync_playwright
-
-    log = {"outside": []}
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        block_outside(page.context, log["outside"])
-        page.goto(app_server.url, wait_until="load", timeout=120_000)
-        page.get_by_role("tab", name="Tokens").wait_for(timeout=60_000)
-        yield page, log
-        browser.close()
+    """The whole app (the session's ``app_server``) and a chromium page on it: (page, log)."""
+    with app_page(app_server.url, "Tokens") as page_log:
+        yield page_log
 
 
 def wait_for(page, script: str, timeout: float = 120) -> object:
@@ -58,13 +47,6 @@ def wait_for(page, script: str, timeout: float = 120) -> object:
     raise AssertionError(f"timed out waiting for {script}")
 
 
-def screenshot(page, name: str) -> None:
-    """The whole page (iframes painted) as a 256-colour PNG, when LMLAB_SCREENSHOTS is set."""
-    folder = os.environ.get("LMLAB_SCREENSHOTS")
-    if folder:
-        save_png(page, ROOT / folder / name, width=1400, max_height=7000, restore=(1400, 1000))
-
-
 PLOTS = "p.querySelectorAll('.js-plotly-plot .main-svg').length"
 CHIPS = "Array.from(p.querySelectorAll('span[title^=\"id \"]')).map(s => s.textContent + '|' + s.title)"
 
@@ -76,7 +58,7 @@ def test_tokens_tab_opens_filled_and_retokenizes(page_and_log):
     shown = [c.split("|")[0] for c in chips]
     assert "<e6>" in shown and "\ufffd" not in "".join(shown)  # 法 = e6 b3 95, as bytes
     assert any(c.startswith("What|id ") for c in chips)
-    screenshot(page, "tokens.png")
+    screenshot_if_asked(page, "tokens.png")
     box = page.locator(PANEL).get_by_label("Text").first
     box.fill("Exit Brutus")
     page.locator(PANEL).get_by_role("button", name="Tokenize").click()
@@ -90,7 +72,7 @@ def test_inside_tab_opens_filled_and_says_when_lengths_differ(page_and_log):
     wait_for(page, f"{PLOTS} >= 6 && p.innerText.includes('Brutus')")
     panel = page.locator(PANEL)
     assert "after block 3" in panel.inner_text() or panel.locator("text=after block 3").count() >= 0
-    screenshot(page, "inside.png")
+    screenshot_if_asked(page, "inside.png")
     panel.get_by_label("Corrupted prompt").fill("Farewell, Burgundy. Exit Burgundy. Enter")
     panel.get_by_role("button", name="Patch").click()
     page.get_by_text("patching needs the same number").first.wait_for(timeout=60_000)

@@ -16,7 +16,7 @@ Run:  python -m pytest tests/test_browser_privacy.py -q
 
 
 import pytest
-from browser_kit import MARKS, block_outside, launch
+from browser_kit import MARKS, app_page
 
 TIMEOUT_MS = 240_000  # first view on a busy 2-core machine: the ROC needs 500 passages scored
 
@@ -26,20 +26,9 @@ playwright = pytest.importorskip("playwright.sync_api", reason="playwright is no
 
 @pytest.fixture(scope="module")
 def page_and_log(app_server):
-    """The whole app (the session's ``app_server``) and a chromium page on it; outside requests
-    aborted and recorded."""
-    from playwright.sync_api import sync_playwright
-
-    log = {"outside": [], "dialogs": []}
-    with sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        block_outside(page.context, log["outside"])
-        page.on("dialog", lambda d: (log["dialogs"].append(d.message), d.dismiss()))
-        page.goto(app_server.url, wait_until="load", timeout=120_000)
-        page.get_by_role("tab", name="Privacy").wait_for(timeout=60_000)
-        yield page, log
-        browser.close()
+    """The whole app (the session's ``app_server``) and a chromium page on it: (page, log)."""
+    with app_page(app_server.url, "Privacy", width=1300) as page_log:
+        yield page_log
 
 
 def test_the_tab_fills_itself_on_first_view_offline(page_and_log):

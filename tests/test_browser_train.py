@@ -15,7 +15,7 @@ import time
 import pytest
 from browser_kit import MARKS, block_outside, launch
 
-from lmlab.bench.endpoints import free_port, start_app
+from lmlab.bench.endpoints import free_port, start_app, stop_app
 
 STEP = re.compile(r"(?:Step|step) (\d+)")
 
@@ -29,8 +29,7 @@ def app_url(tmp_path_factory, monkeypatch_module):
     port = free_port()
     proc, _ = start_app(port, tmp_path_factory.mktemp("app") / "app.log", timeout=240)
     yield f"http://127.0.0.1:{port}/"
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")
