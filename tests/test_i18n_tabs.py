@@ -15,6 +15,7 @@ import re
 
 import gradio as gr
 import pytest
+from words_kit import figure_texts
 
 from lmlab.ui import common, compress, compress_views, inside, privacy, tokens, train_views
 from lmlab.ui import explain as ex
@@ -34,17 +35,6 @@ def foreign(text: str) -> list[str]:
     text = re.sub(r"`[^`]*`|%\{[^}]*\}|<[^>]+>|（[^（）]*）", " ", text)  # code, plotly fields, tags, glosses
     return [w for w in re.findall(r"[A-Za-z][A-Za-z'\-]{2,}", text)
             if w not in NAMES and w.strip("'-") not in NAMES and not w.isupper() and "_" not in w]
-
-
-def figure_texts(fig) -> list[str]:
-    """The words of a plotly figure a student reads: title, axis titles, legend, hover, notes."""
-    lay = fig.layout
-    out = [lay.title.text] + [getattr(lay, a).title.text for a in ("xaxis", "yaxis", "xaxis2")
-                              if getattr(lay, a, None) is not None]
-    out += [a.text for a in lay.annotations or ()]
-    for trace in fig.data:
-        out += [getattr(trace, "name", None), getattr(trace, "hovertemplate", None)]
-    return [s for s in out if s]
 
 
 def chinese(texts: list[str]) -> None:

@@ -22,6 +22,7 @@ import gradio as gr
 import plotly.graph_objects as go
 import pytest
 import torch
+from words_kit import figure_texts
 
 import lmlab.ui.html
 from lmlab.ui import attention, html
@@ -280,8 +281,7 @@ def texts_read(out: dict) -> list[str]:
     """What a student reads in a view, apart from the bertviz iframes (model output)."""
     texts = [out["tokens"], out["reading"]]
     for fig in [out[f"step{i}"] for i in range(1, 10)] + [out["heads"]]:
-        texts += [fig.layout.title.text or "", fig.layout.xaxis.title.text or "", fig.layout.yaxis.title.text or "",
-                  *[tr.hovertemplate for tr in fig.data], *[a.text for a in fig.layout.annotations]]
+        texts += figure_texts(fig)
     return texts
 
 

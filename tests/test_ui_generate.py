@@ -10,6 +10,7 @@ import re
 
 import gradio as gr
 import pytest
+from words_kit import figure_texts
 
 from lmlab.ui import generate as tab
 
@@ -187,9 +188,8 @@ def english_words(text: str, names=NAMES) -> list[str]:
 
 
 def figure_words(fig) -> str:
-    """Every text of a figure a student reads: title, axis titles, hover templates."""
-    parts = [fig.layout.title.text, fig.layout.xaxis.title.text, fig.layout.yaxis.title.text]
-    return " ".join([p or "" for p in parts] + [tr.hovertemplate or "" for tr in fig.data])
+    """Every text of a figure a student reads (``words_kit.figure_texts``), as one string."""
+    return " ".join(figure_texts(fig))
 
 
 def test_in_chinese_the_stats_figures_and_picker_read_in_chinese():

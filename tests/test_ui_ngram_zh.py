@@ -12,6 +12,7 @@ from html import unescape
 
 import gradio as gr
 import pytest
+from words_kit import WORD, figure_texts
 
 from lmlab.ui import ngram as tab
 
@@ -19,7 +20,6 @@ NAMES = {"GPT", "Kneser-Ney", "Laplace", "Lidstone", "log"}  # the same in both 
 MODEL_OUTPUT = re.compile(r"<(\w+)\b[^>]*translate='no'[^>]*>.*?</\1>", re.S)  # tokens, quotes
 CODE = re.compile(r"<code\b.*?</code>|`[^`]*`", re.S)
 TAG_OR_PLACEHOLDER = re.compile(r"<[^>]+>|%\{[^}]*\}")
-WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")  # as tests/test_browser_i18n.py counts words
 HAN = re.compile(r"[\u4e00-\u9fff]")
 GLOSS = re.compile(r"（[^（）]*）")  # a term glossed after its Chinese name, as the walk skips it
 QUOTED = re.compile(r"'[^']*'")  # what the student typed, quoted in an error
@@ -30,28 +30,6 @@ def english_words(text: str) -> list[str]:
     plotly placeholders left out, as the i18n browser walk leaves them out."""
     text = TAG_OR_PLACEHOLDER.sub(" ", CODE.sub(" ", MODEL_OUTPUT.sub(" ", text)))
     return [w for w in WORD.findall(text) if w not in NAMES and not w.isupper()]
-
-
-def figure_texts(fig) -> list[str]:
-    """Every text of a figure a student reads: titles, axis titles, legend names, hover text,
-    annotations (not the data, not the tick labels: tokens and numbers)."""
-    out = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in ("text", "name", "hovertemplate", "hovertext") and isinstance(v, str):
-                    out.append(v)
-                elif k == "title" and isinstance(v, str):
-                    out.append(v)
-                elif k not in ("x", "y", "z"):
-                    walk(v)
-        elif isinstance(node, list | tuple):
-            for v in node:
-                walk(v)
-
-    walk(fig.to_plotly_json())
-    return out
 
 
 def assert_chinese(*texts):

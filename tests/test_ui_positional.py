@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 import torch
+from words_kit import WORD, figure_texts
 
 from lmlab.positional import KINDS, alibi_bias, learned, rope_angles, sinusoidal
 from lmlab.ui import common, positional
@@ -89,32 +90,12 @@ def test_the_rope_pair_turns_by_the_cores_angle():
 # but names such as RoPE, ALiBi, GPT, softmax, sin, cos, wpe); lang="en": no Chinese.
 
 NAMES = {"GPT", "RoPE", "ALiBi", "softmax", "sin", "cos", "wpe"}
-WORD = re.compile(r"[A-Za-z][A-Za-z'\-]{2,}")  # as tests/test_browser_i18n.py counts words
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def english_words(text: str) -> list[str]:
     text = re.sub(r"<[^>]+>|%\{[^}]*\}", " ", text)  # HTML tags, plotly's placeholders
     return [w for w in WORD.findall(text) if w not in NAMES and not w.isupper()]
-
-
-def figure_texts(fig) -> list[str]:
-    """Titles, axis and colour-bar titles, legend names, hover text, subplot titles."""
-    out = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in ("text", "name", "hovertemplate", "title") and isinstance(v, str):
-                    out.append(v)
-                elif k not in ("x", "y", "z"):  # the data: numbers and tokens
-                    walk(v)
-        elif isinstance(node, list | tuple):
-            for v in node:
-                walk(v)
-
-    walk(fig.to_plotly_json())
-    return out
 
 
 def every_figure(lang):
