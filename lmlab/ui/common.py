@@ -11,6 +11,7 @@ import functools
 import html
 import logging
 import math
+import re
 import unicodedata
 
 import gradio as gr
@@ -52,7 +53,8 @@ def user_error(exc: Exception) -> gr.Error:
 
 def quiet_user_errors() -> None:
     """Make every ``gr.Error`` stay on screen until the student closes it (the reason stays
-    readable) and log one line for it instead of a traceback (an input error is not a crash).
+    readable), give its toast a title in the message's language ("错误" over a Chinese
+    sentence), and log one line for it instead of a traceback (an input error is not a crash).
 
     gradio's defaults are a 10 s toast and a full traceback per error; this sets other defaults
     on ``gr.Error`` for the whole process (an explicit argument still wins).  Called when this
@@ -63,7 +65,9 @@ def quiet_user_errors() -> None:
         return
 
     def __init__(self, message: str = "Error raised.", duration: float | None = None,  # noqa: N807
-                 visible: bool = True, title: str = "Error", print_exception: bool = False):
+                 visible: bool = True, title: str | None = None, print_exception: bool = False):
+        if title is None:  # the toast's title in the message's language (handlers word it in lang)
+            title = "错误" if re.search(r"[\u4e00-\u9fff]", str(message)) else "Error"
         init(self, message, duration=duration, visible=visible, title=title,
              print_exception=print_exception)
         if not print_exception:
