@@ -280,11 +280,3 @@ def test_the_stale_banner_is_worded_in_the_tabs_language():
         common.mark_stale(event, banner, lang)
     show = next(fn for fn in demo.fns.values() if fn.api_name and fn.api_name.endswith("_show"))
     assert show.inputs == [lang] and show.fn("zh")["value"].startswith("⚠️ 上一次运行失败了")
-
-
-def test_an_error_toast_is_titled_in_its_messages_language():
-    """gradio titles every toast "Error"; over a Chinese sentence it reads 错误 (an explicit
-    title still wins)."""
-    assert gr.Error("温度必须在 0 到 2 之间，而不是 5。").title == "错误"
-    assert gr.Error("Temperature must be between 0 and 2, not 5.").title == "Error"
-    assert gr.Error("温度", title="Note").title == "Note"

@@ -11,7 +11,6 @@ import functools
 import html
 import logging
 import math
-import re
 import unicodedata
 
 import gradio as gr
@@ -53,8 +52,7 @@ def user_error(exc: Exception) -> gr.Error:
 
 def quiet_user_errors() -> None:
     """Make every ``gr.Error`` stay on screen until the student closes it (the reason stays
-    readable), give its toast a title in the message's language ("错误" over a Chinese
-    sentence), and log one line for it instead of a traceback (an input error is not a crash).
+    readable) and log one line for it instead of a traceback (an input error is not a crash).
 
     gradio's defaults are a 10 s toast and a full traceback per error; this sets other defaults
     on ``gr.Error`` for the whole process (an explicit argument still wins).  Called when this
@@ -65,9 +63,7 @@ def quiet_user_errors() -> None:
         return
 
     def __init__(self, message: str = "Error raised.", duration: float | None = None,  # noqa: N807
-                 visible: bool = True, title: str | None = None, print_exception: bool = False):
-        if title is None:  # the toast's title in the message's language (handlers word it in lang)
-            title = "错误" if re.search(r"[\u4e00-\u9fff]", str(message)) else "Error"
+                 visible: bool = True, title: str = "Error", print_exception: bool = False):
         init(self, message, duration=duration, visible=visible, title=title,
              print_exception=print_exception)
         if not print_exception:
